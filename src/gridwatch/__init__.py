@@ -1,0 +1,1 @@
+"""gridwatch: community epidemic-prevention data pipeline."""
