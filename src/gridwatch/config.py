@@ -1,0 +1,63 @@
+"""Runtime configuration: the GRIDWATCH_* variables of the contract (§1).
+
+Every path is resolved against the repository root when relative, so the CLI,
+the Airflow tasks and the tests agree on where things live whatever their
+working directory is.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FEEDS_DIRS = ("push_list", "verification", "checkpoint", "enterprise_filing")
+DEFAULT_PII_KEY_FILE = REPO_ROOT / ".local" / "pii_key"
+
+
+def _path(var: str, default: str) -> Path:
+    raw = os.environ.get(var) or default
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved locations of the landing zone, reference data and DuckDB files."""
+
+    landing_dir: Path
+    reference_dir: Path
+    warehouse: Path
+    serving: Path
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            landing_dir=_path("GRIDWATCH_LANDING_DIR", "data/landing"),
+            reference_dir=_path("GRIDWATCH_REFERENCE_DIR", "reference"),
+            warehouse=_path("GRIDWATCH_WAREHOUSE", "data/warehouse/gridwatch.duckdb"),
+            serving=_path("GRIDWATCH_SERVING", "data/serving/gridwatch.duckdb"),
+        )
+
+
+def pii_key() -> str:
+    """The secret behind person pseudonyms (GRIDWATCH_PII_KEY).
+
+    When the variable is unset, a random key is generated once into an
+    untracked file (``.local/pii_key``, mode 0600) and reused afterwards, so
+    pseudonyms stay stable across runs on one machine.
+    """
+    key = os.environ.get("GRIDWATCH_PII_KEY")
+    if key:
+        return key
+    key_file = Path(os.environ.get("GRIDWATCH_PII_KEY_FILE") or DEFAULT_PII_KEY_FILE)
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key

@@ -1,0 +1,103 @@
+"""The DuckDB warehouse: connection and the raw layer's tables.
+
+The raw layer (schema ``raw``) holds every loaded row, typed and normalised,
+with the personal data in clear; it never leaves the warehouse. dbt reads it
+as sources and builds the ``marts`` schema, which is what gets published.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from gridwatch.feeds import FEEDS, Column, Feed
+from gridwatch.identifiers import CACHE_DDL
+from gridwatch.normalize import macros_sql
+
+SQL_TYPES = {
+    "text": "varchar",
+    "timestamp": "timestamp",
+    "date": "date",
+    "integer": "bigint",
+    "enum": "varchar",
+    "id_type": "varchar",
+    "temperature": "double",
+}
+
+# Columns the loader adds next to a feed's own, in table order.
+VALIDITY_COLUMNS = {
+    "push_list": {"id_number": ["id_valid boolean"], "phone": ["phone_valid boolean"]},
+    "verification": {"id_number": ["id_valid boolean"]},
+    "checkpoint": {
+        "id_number": ["id_valid boolean"],
+        "phone": ["phone_valid boolean"],
+        "temperature": ["temperature_valid boolean", "temperature_text varchar"],
+    },
+    "enterprise_filing": {"uscc": ["uscc_valid boolean"]},
+}
+
+
+def column_type(col: Column) -> str:
+    if col.name == "inspection_passed":
+        return "boolean"
+    return SQL_TYPES[col.kind]
+
+
+def raw_columns(feed: Feed) -> list[str]:
+    """Column definitions of ``raw.<feed>``: lineage, the feed's columns, flags, extras."""
+    cols = [
+        "delivery_date date not null",
+        "file_name varchar not null",
+        "row_number bigint not null",
+    ]
+    for col in feed.columns:
+        cols.append(f"{col.name} {column_type(col)}")
+        cols.extend(VALIDITY_COLUMNS[feed.name].get(col.name, []))
+    cols.append("extras json")
+    return cols
+
+
+RAW_DDL = [
+    "create schema if not exists raw",
+    """create table if not exists raw.load_log (
+        feed varchar not null,
+        delivery_date date not null,
+        file_name varchar not null,
+        status varchar not null,
+        rows_read bigint not null,
+        rows_loaded bigint not null,
+        rows_quarantined bigint not null,
+        sha256 varchar,
+        loaded_at timestamp not null,
+        error varchar,
+        encoding varchar,
+        primary key (feed, delivery_date, file_name)
+    )""",
+    """create table if not exists raw.quarantine (
+        feed varchar not null,
+        delivery_date date not null,
+        file_name varchar not null,
+        row_number bigint not null,
+        reason varchar not null,
+        raw_values json
+    )""",
+    CACHE_DDL,
+]
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, creating the raw layer and the SQL macros the loader uses."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        for ddl in RAW_DDL:
+            con.execute(ddl)
+        for feed in FEEDS.values():
+            con.execute(
+                f"create table if not exists raw.{feed.name} ({', '.join(raw_columns(feed))})"
+            )
+    for macro in macros_sql():
+        con.execute(macro)
+    return con
