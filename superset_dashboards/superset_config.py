@@ -1,0 +1,113 @@
+"""Superset configuration for gridwatch dashboards.
+
+Loaded by Superset through ``SUPERSET_CONFIG_PATH`` (``manage.py`` sets it).
+
+Nothing secret lives in this file: the SECRET_KEY is generated on first use into
+``$GRIDWATCH_SUPERSET_HOME/secret_key`` (default ``superset_dashboards/.home/``,
+untracked), and the metadata database defaults to SQLite in the same folder.
+Set ``SUPERSET_DATABASE_URI`` (e.g. ``postgresql+psycopg2://...`` in compose) to
+use another metadata database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SUPERSET_HOME = Path(os.environ.get("GRIDWATCH_SUPERSET_HOME") or HERE / ".home").resolve()
+SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key(path: Path) -> str:
+    """Read the generated secret key, creating it (mode 0600) the first time."""
+    from_env = os.environ.get("SUPERSET_SECRET_KEY")
+    if from_env:
+        return from_env
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable secret key; delete it to regenerate")
+    return key
+
+
+SECRET_KEY = _secret_key(SUPERSET_HOME / "secret_key")
+
+# Metadata database: SQLite by default, PostgreSQL (or anything) via env.
+SQLALCHEMY_DATABASE_URI = (
+    os.environ.get("SUPERSET_DATABASE_URI")
+    or f"sqlite:///{SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
+)
+DATA_DIR = str(SUPERSET_HOME)
+
+APP_NAME = "gridwatch 网格防疫看板"
+
+# Chinese first, English available.
+BABEL_DEFAULT_LOCALE = "zh"
+LANGUAGES = {
+    "zh": {"flag": "cn", "name": "简体中文"},
+    "en": {"flag": "us", "name": "English"},
+}
+
+FEATURE_FLAGS = {
+    # The "as of the end of the selected range" datasets use {{ to_dttm }}.
+    "ENABLE_TEMPLATE_PROCESSING": True,
+    "DASHBOARD_RBAC": False,
+    "ALERT_REPORTS": False,
+}
+
+# Caches: a file cache shared by the web workers. The serving file is replaced
+# by each publish, so chart data is cached only briefly.
+_CACHE_DIR = SUPERSET_HOME / "cache"
+CACHE_DEFAULT_TIMEOUT = int(timedelta(minutes=5).total_seconds())
+CACHE_CONFIG = {
+    "CACHE_TYPE": "FileSystemCache",
+    "CACHE_DIR": str(_CACHE_DIR / "meta"),
+    "CACHE_DEFAULT_TIMEOUT": CACHE_DEFAULT_TIMEOUT,
+    "CACHE_KEY_PREFIX": "gw_meta_",
+}
+DATA_CACHE_CONFIG = {
+    "CACHE_TYPE": "FileSystemCache",
+    "CACHE_DIR": str(_CACHE_DIR / "data"),
+    "CACHE_DEFAULT_TIMEOUT": CACHE_DEFAULT_TIMEOUT,
+    "CACHE_KEY_PREFIX": "gw_data_",
+}
+
+# Served on 127.0.0.1 over plain HTTP (put a TLS proxy in front for anything else).
+SESSION_COOKIE_SECURE = False
+SESSION_COOKIE_SAMESITE = "Lax"
+TALISMAN_ENABLED = True
+# Self-hosted only: no telemetry pixel, map tiles or web fonts from outside.
+_SELF = ["'self'"]
+TALISMAN_CONFIG = {
+    "content_security_policy": {
+        "base-uri": _SELF,
+        "default-src": _SELF,
+        "img-src": [*_SELF, "blob:", "data:"],
+        "worker-src": [*_SELF, "blob:"],
+        "connect-src": _SELF,
+        "object-src": "'none'",
+        "style-src": [*_SELF, "'unsafe-inline'"],
+        "font-src": [*_SELF, "data:"],
+        "script-src": [*_SELF, "'strict-dynamic'"],
+    },
+    "content_security_policy_nonce_in": ["script-src"],
+    "force_https": False,
+    "session_cookie_secure": False,
+}
+WTF_CSRF_ENABLED = True
+
+ROW_LIMIT = 50000
+SQLLAB_TIMEOUT = 60
+SUPERSET_WEBSERVER_TIMEOUT = 60
+# Analysts query the read-only serving database only.
+PREVENT_UNSAFE_DB_CONNECTIONS = True
+SQLLAB_CTAS_NO_LIMIT = False
