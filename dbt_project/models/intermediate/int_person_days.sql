@@ -1,0 +1,142 @@
+-- One row per person and report date from the person's first push on: where the
+-- person is counted that day and what is true of them by the end of it (§8, §9).
+--   community: community(r) of the person's latest record issued by end of D
+--              (latest issued_at, then batch_id, then record_no);
+--   verified / managed: a terminal / MANAGED verification by end of D;
+--   under management: the latest terminal verification by end of D is MANAGED
+--              with a measure other than NONE that has not ended before D;
+--   backlog / overdue: a record open at end of D (and past its deadline).
+with
+
+report_dates as (
+    select * from {{ ref('int_report_dates') }}
+),
+
+push_records as (
+    select * from {{ ref('int_push_records__enriched') }}
+),
+
+terminal_verifications as (
+    select * from {{ ref('int_verifications__linked') }}
+    where is_terminal and not is_orphan
+),
+
+-- Record r is the person's latest record on days [issue_date, next_issue_date).
+latest_record_spans as (
+    select
+        person_key,
+        street_code,
+        community_code,
+        issue_date,
+        lead(issue_date) over (
+            partition by person_key order by person_record_seq
+        ) as next_issue_date,
+        min(issue_date) over (partition by person_key) as first_issue_date
+    from push_records
+),
+
+person_communities as (
+    select
+        latest_record_spans.person_key,
+        report_dates.report_date,
+        latest_record_spans.street_code,
+        latest_record_spans.community_code,
+        latest_record_spans.first_issue_date
+    from latest_record_spans
+    inner join report_dates
+        on
+            report_dates.report_date >= latest_record_spans.issue_date
+            and (
+                latest_record_spans.next_issue_date is null
+                or report_dates.report_date < latest_record_spans.next_issue_date
+            )
+),
+
+verification_milestones as (
+    select
+        person_key,
+        min(cast(verified_at as date)) as first_verified_date,
+        min(cast(verified_at as date)) filter (where outcome = 'MANAGED') as first_managed_date
+    from terminal_verifications
+    group by person_key
+),
+
+-- Terminal verification v is the person's latest one on days [verified_date, next).
+latest_terminal_spans as (
+    select
+        person_key,
+        cast(verified_at as date) as verified_date,
+        lead(cast(verified_at as date)) over (
+            partition by person_key
+            order by verified_at, delivery_date, file_name, row_number
+        ) as next_verified_date,
+        outcome,
+        measure,
+        measure_until
+    from terminal_verifications
+),
+
+under_management_days as (
+    select distinct
+        latest_terminal_spans.person_key,
+        report_dates.report_date
+    from latest_terminal_spans
+    inner join report_dates
+        on
+            report_dates.report_date >= latest_terminal_spans.verified_date
+            and (
+                latest_terminal_spans.next_verified_date is null
+                or report_dates.report_date < latest_terminal_spans.next_verified_date
+            )
+    where
+        latest_terminal_spans.outcome = 'MANAGED'
+        and latest_terminal_spans.measure != 'NONE'
+        and (
+            latest_terminal_spans.measure_until is null
+            or latest_terminal_spans.measure_until >= report_dates.report_date
+        )
+),
+
+-- A record is open at the end of D for D in [issue_date, satisfied date).
+open_record_days as (
+    select
+        push_records.person_key,
+        report_dates.report_date,
+        bool_or(push_records.deadline_at < report_dates.end_of_day) as is_overdue
+    from push_records
+    inner join report_dates
+        on
+            push_records.issued_at < report_dates.end_of_day
+            and (
+                push_records.satisfied_at is null
+                or push_records.satisfied_at >= report_dates.end_of_day
+            )
+    group by push_records.person_key, report_dates.report_date
+)
+
+select
+    person_communities.person_key,
+    person_communities.report_date,
+    person_communities.street_code,
+    person_communities.community_code,
+    person_communities.first_issue_date = person_communities.report_date as is_new,
+    coalesce(
+        verification_milestones.first_verified_date <= person_communities.report_date, false
+    ) as is_verified,
+    coalesce(
+        verification_milestones.first_managed_date <= person_communities.report_date, false
+    ) as is_managed,
+    under_management_days.person_key is not null as is_under_management,
+    open_record_days.person_key is not null as is_backlog,
+    coalesce(open_record_days.is_overdue, false) as is_overdue
+from person_communities
+left join verification_milestones
+    on person_communities.person_key = verification_milestones.person_key
+left join under_management_days
+    on
+        person_communities.person_key = under_management_days.person_key
+        and person_communities.report_date = under_management_days.report_date
+left join open_record_days
+    on
+        person_communities.person_key = open_record_days.person_key
+        and person_communities.report_date = open_record_days.report_date

@@ -1,0 +1,84 @@
+-- One row per person (one person, one file): push history, the latest terminal
+-- verification, and masked personal values. Raw values stay in this warehouse
+-- layer; only the masked columns reach the marts.
+with
+
+push_records as (
+    select * from {{ ref('int_push_records__enriched') }}
+),
+
+identities as (
+    select distinct
+        person_key,
+        identity
+    from {{ ref('int_push_records__identified') }}
+),
+
+verifications as (
+    select * from {{ ref('int_verifications__linked') }}
+    where not is_orphan
+),
+
+push_history as (
+    select
+        person_key,
+        any_value(identity_kind) as identity_kind,
+        min(issued_at) as first_pushed_at,
+        max(issued_at) as last_pushed_at,
+        count(*) as push_records,
+        count(distinct topic) as topics,
+        arg_max(person_name, person_record_seq) as person_name,
+        arg_max(phone, person_record_seq) filter (where phone is not null) as phone,
+        arg_max(id_number, person_record_seq) filter (where id_number is not null) as id_number
+    from push_records
+    group by person_key
+),
+
+latest_terminal as (
+    select
+        person_key,
+        outcome,
+        measure,
+        measure_until,
+        community_code,
+        grid_code
+    from verifications
+    where is_terminal
+    qualify row_number() over (
+        partition by person_key
+        order by verified_at desc, delivery_date desc, file_name desc, row_number desc
+    ) = 1
+)
+
+select
+    push_history.person_key,
+    push_history.identity_kind,
+    push_history.person_name,
+    case
+        when push_history.identity_kind in ('RIC', 'PASSPORT', 'HKMO', 'TW', 'OTHER')
+            then split_part(identities.identity, ':', 2)
+        else push_history.id_number
+    end as id_number,
+    push_history.phone,
+    case
+        when push_history.identity_kind = 'RIC'
+            then
+                case
+                    when cast(substr(identities.identity, 21, 1) as integer) % 2 = 1 then 'M'
+                    else 'F'
+                end
+    end as gender,
+    case
+        when push_history.identity_kind = 'RIC'
+            then cast(substr(identities.identity, 11, 4) as integer)
+    end as birth_year,
+    push_history.first_pushed_at,
+    push_history.last_pushed_at,
+    push_history.push_records,
+    push_history.topics,
+    latest_terminal.outcome as last_terminal_outcome,
+    latest_terminal.measure,
+    latest_terminal.measure_until
+from push_history
+inner join identities on push_history.person_key = identities.person_key
+left join latest_terminal on push_history.person_key = latest_terminal.person_key

@@ -1,0 +1,53 @@
+-- One row per push record (batch_id, record_no): a key delivered again replaces
+-- the earlier row; the latest delivery date, then the greatest file name, then
+-- the last row wins (contract §5 push_list). The record's own street and
+-- community are resolved against the reference.
+with
+
+push_rows as (
+    select * from {{ ref('stg_raw__push_list') }}
+),
+
+latest_delivery as (
+    select *
+    from push_rows
+    qualify row_number() over (
+        partition by batch_id, record_no
+        order by delivery_date desc, file_name desc, row_number desc
+    ) = 1
+),
+
+resolved as (
+    select
+        latest_delivery.*,
+        {{ resolved_area('own_street') }} as own_street_code,
+        {{ resolved_area('own_community', with_parent=true) }} as own_community_code
+    from latest_delivery
+    {{ join_area('own_street', 'street', 'latest_delivery.street_text') }}
+    {{ join_area(
+        'own_community',
+        'community',
+        'latest_delivery.community_text',
+        resolved_area('own_street')
+    ) }}
+)
+
+select
+    batch_id,
+    record_no,
+    topic,
+    issued_at,
+    deadline_hours,
+    issued_at + to_hours(deadline_hours) as deadline_at,
+    person_name,
+    id_type,
+    id_number,
+    id_valid,
+    phone,
+    phone_valid,
+    own_street_code,
+    own_community_code,
+    delivery_date,
+    file_name,
+    row_number
+from resolved

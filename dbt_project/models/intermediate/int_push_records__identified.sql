@@ -1,0 +1,77 @@
+-- Identity resolution, one person one file (contract §7):
+--   1. a valid identity number           -> '<id_type>:<number>'
+--   2. else a valid phone and a name shared with records carrying exactly one
+--      valid identity                    -> that identity
+--   3. else a valid phone and a name     -> 'PHN:<phone>:<name>'
+--   4. else                              -> 'REC:<batch_id>:<record_no>'
+-- person_key is a keyed pseudonym (HMAC-SHA256 with GRIDWATCH_PII_KEY) of it.
+with
+
+push_records as (
+    select * from {{ ref('int_push_records__deduplicated') }}
+),
+
+with_own_identity as (
+    select
+        *,
+        case when id_valid then id_type || ':' || id_number end as own_identity,
+        phone_valid and person_name is not null as has_phone_and_name
+    from push_records
+),
+
+identities_by_phone_and_name as (
+    select
+        phone,
+        person_name,
+        any_value(own_identity) as linked_identity
+    from with_own_identity
+    where own_identity is not null and has_phone_and_name
+    group by phone, person_name
+    having count(distinct own_identity) = 1
+),
+
+identified as (
+    select
+        with_own_identity.*,
+        case
+            when with_own_identity.own_identity is not null then with_own_identity.own_identity
+            when identities_by_phone_and_name.linked_identity is not null
+                then identities_by_phone_and_name.linked_identity
+            when with_own_identity.has_phone_and_name
+                then 'PHN:' || with_own_identity.phone || ':' || with_own_identity.person_name
+            else 'REC:' || with_own_identity.batch_id || ':' || with_own_identity.record_no
+        end as identity
+    from with_own_identity
+    left join identities_by_phone_and_name
+        on
+            with_own_identity.own_identity is null
+            and with_own_identity.has_phone_and_name
+            and identities_by_phone_and_name.phone = with_own_identity.phone
+            and identities_by_phone_and_name.person_name = with_own_identity.person_name
+)
+
+select
+    batch_id,
+    record_no,
+    topic,
+    issued_at,
+    deadline_hours,
+    deadline_at,
+    person_name,
+    id_type,
+    id_number,
+    id_valid,
+    phone,
+    phone_valid,
+    own_street_code,
+    own_community_code,
+    identity,
+    split_part(identity, ':', 1) as identity_kind,
+    gw_pseudonym(identity) as person_key,
+    row_number() over (
+        partition by identity order by issued_at, batch_id, record_no
+    ) as person_record_seq,
+    delivery_date,
+    file_name,
+    row_number
+from identified

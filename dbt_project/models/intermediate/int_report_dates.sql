@@ -1,0 +1,35 @@
+-- Report dates (contract §8): every date from the earliest to the latest date of
+-- any issued_at, verified_at or event_time (checkpoint and enterprise filing) in
+-- the loaded data. end_of_day = report_date + 1 day at 00:00; the last report
+-- date L closes the data (E_L).
+with
+
+business_times as (
+    select issued_at as business_at from {{ ref('int_push_records__deduplicated') }}
+    union all
+    select verified_at from {{ ref('int_verifications__linked') }}
+    union all
+    select event_time from {{ ref('stg_raw__checkpoint') }}
+    union all
+    select event_time from {{ ref('int_filing_events__deduplicated') }}
+),
+
+bounds as (
+    select
+        cast(min(business_at) as date) as first_date,
+        cast(max(business_at) as date) as last_date
+    from business_times
+),
+
+spine as (
+    select cast(generated.report_date as date) as report_date
+    from bounds,
+        generate_series(bounds.first_date, bounds.last_date, interval 1 day) as generated (report_date)
+)
+
+select
+    spine.report_date,
+    cast(spine.report_date + interval 1 day as timestamp) as end_of_day,
+    spine.report_date = bounds.last_date as is_last_report_date
+from spine
+cross join bounds

@@ -1,0 +1,78 @@
+-- Persons with at least one terminal verification: the latest result, health
+-- status and where they were last seen at a checkpoint (contract §9).
+with
+
+verifications as (
+    select * from {{ ref('int_verifications__linked') }}
+    where not is_orphan
+),
+
+sightings as (
+    select * from {{ ref('int_checkpoint_sightings') }}
+),
+
+terminal_summary as (
+    select
+        person_key,
+        min(verified_at) as first_verified_at,
+        max(verified_at) as last_verified_at
+    from verifications
+    where is_terminal
+    group by person_key
+),
+
+latest_terminal as (
+    select
+        person_key,
+        outcome as last_outcome,
+        measure,
+        measure_until,
+        community_code,
+        grid_code
+    from verifications
+    where is_terminal
+    qualify row_number() over (
+        partition by person_key
+        order by verified_at desc, delivery_date desc, file_name desc, row_number desc
+    ) = 1
+),
+
+verification_summary as (
+    select
+        person_key,
+        count(*) as verifications,
+        arg_max(
+            health_code, (verified_at, delivery_date, file_name, row_number)
+        ) filter (where health_code is not null) as health_code,
+        arg_max(
+            nat_result, (verified_at, delivery_date, file_name, row_number)
+        ) filter (where nat_result is not null) as nat_result
+    from verifications
+    group by person_key
+),
+
+last_sightings as (
+    select
+        person_key,
+        max(event_time) as last_seen_at_checkpoint
+    from sightings
+    group by person_key
+)
+
+select
+    terminal_summary.person_key,
+    terminal_summary.first_verified_at,
+    terminal_summary.last_verified_at,
+    latest_terminal.last_outcome,
+    latest_terminal.measure,
+    latest_terminal.measure_until,
+    verification_summary.health_code,
+    verification_summary.nat_result,
+    verification_summary.verifications,
+    latest_terminal.community_code,
+    latest_terminal.grid_code,
+    last_sightings.last_seen_at_checkpoint
+from terminal_summary
+inner join latest_terminal on terminal_summary.person_key = latest_terminal.person_key
+inner join verification_summary on terminal_summary.person_key = verification_summary.person_key
+left join last_sightings on terminal_summary.person_key = last_sightings.person_key

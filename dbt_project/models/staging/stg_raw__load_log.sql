@@ -1,0 +1,12 @@
+select
+    feed,
+    delivery_date,
+    file_name,
+    status,
+    rows_read,
+    rows_loaded,
+    rows_quarantined,
+    sha256,
+    loaded_at,
+    error
+from {{ source('raw', 'load_log') }}

@@ -1,0 +1,22 @@
+select
+    delivery_date,
+    file_name,
+    row_number,
+    batch_id,
+    record_no,
+    topic,
+    issued_at,
+    deadline_hours,
+    name as person_name,
+    id_type,
+    id_number,
+    id_valid,
+    phone,
+    phone_valid,
+    street as street_text,
+    community as community_text,
+    address,
+    source_area,
+    reason as push_reason,
+    arrived_at
+from {{ source('raw', 'push_list') }}

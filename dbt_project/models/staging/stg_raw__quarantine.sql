@@ -1,0 +1,7 @@
+select
+    feed,
+    delivery_date,
+    file_name,
+    row_number,
+    reason
+from {{ source('raw', 'quarantine') }}
