@@ -35,7 +35,7 @@ select
     count(*) filter (where event = 'RESUMED') as resumed,
     count(*) filter (where event = 'SUSPENDED') as suspended,
     count(*) filter (where event = 'RESUMED') / count(*) as resumption_rate,
-    sum(employees_total) as employees_total,
-    sum(employees_returned) as employees_returned
+    cast(sum(employees_total) as bigint) as employees_total,
+    cast(sum(employees_returned) as bigint) as employees_returned
 from latest_by_day
 group by report_date, community_code, category

@@ -1,0 +1,29 @@
+-- Person counts by community add up exactly to the city total of each day: every
+-- person pushed by the end of D is counted in exactly one community (contract §8).
+with
+
+community_totals as (
+    select
+        report_date,
+        sum(pushed_persons) as pushed_persons
+    from {{ ref('mart_coverage_daily') }}
+    group by report_date
+),
+
+city_totals as (
+    select
+        report_dates.report_date,
+        count(distinct push_records.person_key) as pushed_persons
+    from {{ ref('int_report_dates') }} as report_dates
+    inner join {{ ref('fct_push_record') }} as push_records
+        on push_records.issued_at < report_dates.end_of_day
+    group by report_dates.report_date
+)
+
+select
+    city_totals.report_date,
+    city_totals.pushed_persons as city_persons,
+    community_totals.pushed_persons as community_sum
+from city_totals
+full outer join community_totals on city_totals.report_date = community_totals.report_date
+where city_totals.pushed_persons is distinct from community_totals.pushed_persons
