@@ -1,0 +1,101 @@
+# gridwatch — every target is documented: `make` (or `make help`) lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+ROOT := $(abspath .)
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo $(ROOT)/.tools/bin/uv)
+
+# Contract §1 defaults; override any of them on the command line or in the environment.
+export GRIDWATCH_LANDING_DIR ?= $(ROOT)/data/generated/landing
+export GRIDWATCH_REFERENCE_DIR ?= $(ROOT)/data/generated/reference
+export GRIDWATCH_WAREHOUSE ?= $(ROOT)/data/warehouse/gridwatch.duckdb
+export GRIDWATCH_SERVING ?= $(ROOT)/data/serving/gridwatch.duckdb
+export AIRFLOW_HOME ?= $(ROOT)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(ROOT)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__PARALLELISM ?= 4
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+export GX_ANALYTICS_ENABLED := false
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+DEMO_PRESET ?= street
+DEMO_DAYS ?= 14
+DEMO_START ?= 2021-08-02
+DEMO_END ?= $(shell date -d "$(DEMO_START) + $$(( $(DEMO_DAYS) - 1 )) days" +%F)
+
+.PHONY: help setup demo test lint bench backfill rerun generate docs down status clean
+
+help: ## Show this help
+	@echo "gridwatch — community epidemic-prevention data pipeline"
+	@echo
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort \
+	  | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+	@echo
+	@echo "Variables: GRIDWATCH_LANDING_DIR GRIDWATCH_REFERENCE_DIR GRIDWATCH_WAREHOUSE GRIDWATCH_SERVING"
+
+$(UV):
+	python3 -m venv $(ROOT)/.tools
+	$(ROOT)/.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+$(AIRFLOW_HOME)/.initialised: $(VENV)/.synced
+	@mkdir -p $(AIRFLOW_HOME)
+	$(VENV)/bin/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 \
+	  || (tail -20 $(AIRFLOW_HOME)/db-migrate.log; exit 1)
+	$(VENV)/bin/airflow pools set gridwatch_warehouse 1 "DuckDB warehouse: one writer" > /dev/null
+	@touch $@
+
+setup: $(VENV)/.synced $(AIRFLOW_HOME)/.initialised ## Create the pinned environments (idempotent, fast when present)
+
+generate: setup ## Generate a synthetic delivery (DEMO_PRESET, DEMO_DAYS) into data/generated
+	$(PY) -m gridwatch.cli generate --preset $(DEMO_PRESET) --days $(DEMO_DAYS) \
+	  --start $(DEMO_START) --seed 7 --out $(ROOT)/data/generated
+
+backfill: setup ## Run each date START..END in order (load, gates, build, publish); lists failed dates
+	@test -n "$(START)" -a -n "$(END)" || (echo "usage: make backfill START=YYYY-MM-DD END=YYYY-MM-DD"; exit 2)
+	$(PY) -m gridwatch.cli backfill $(START) $(END)
+
+rerun: setup ## Re-run one date through Airflow (DATE=YYYY-MM-DD); idempotent
+	@test -n "$(DATE)" || (echo "usage: make rerun DATE=YYYY-MM-DD"; exit 2)
+	$(VENV)/bin/airflow dags test gridwatch_daily $(DATE)
+
+demo: setup generate ## Set up, generate a street for two weeks, run it, print where to look
+	$(PY) -m gridwatch.cli backfill $(DEMO_START) $(DEMO_END) || true
+	$(PY) -m gridwatch.cli status
+	@echo
+	@echo "Warehouse (read-write, full detail): $(GRIDWATCH_WAREHOUSE)"
+	@echo "Serving file (marts only, masked):   $(GRIDWATCH_SERVING)"
+
+test: setup ## Set up and run every test
+	$(PY) -m pytest -q
+
+lint: setup ## ruff (Python) and sqlfluff (dbt SQL)
+	$(VENV)/bin/ruff check src dags tests
+	$(VENV)/bin/ruff format --check src dags tests
+	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/macros
+
+bench: setup ## Benchmarks: ingest vs bare DuckDB read_csv and a pandas row-by-row baseline
+	$(PY) -m gridwatch.bench
+
+docs: setup ## dbt docs (lineage, exposures) into dbt_project/target
+	GRIDWATCH_WAREHOUSE=$(GRIDWATCH_WAREHOUSE) $(VENV)/bin/dbt docs generate \
+	  --project-dir dbt_project --profiles-dir dbt_project
+	@echo "open dbt_project/target/index.html"
+
+status: ## Show the load status of landed files
+	$(PY) -m gridwatch.cli status
+
+down: ## Stop every service the demo started
+	@true
+
+clean: ## Remove generated data and local state (keeps the environments)
+	rm -rf data .airflow dbt_project/target dbt_project/logs
+
+-include superset_dashboards/superset.mk

@@ -1,0 +1,59 @@
+"""Building the marts with dbt (``dbt build``: models, data tests, unit tests)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from gridwatch.config import REPO_ROOT, Settings, pii_key
+
+DBT_PROJECT = REPO_ROOT / "dbt_project"
+
+
+class BuildError(Exception):
+    """dbt reported an error or a failing test; the message has its summary."""
+
+
+def dbt_command(*args: str) -> list[str]:
+    dbt = Path(sys.executable).with_name("dbt")
+    return [str(dbt), *args, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT)]
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env["GRIDWATCH_WAREHOUSE"] = str(settings.warehouse)
+    env["GRIDWATCH_PII_KEY"] = pii_key()
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    return env
+
+
+def run_dbt(settings: Settings, *args: str) -> str:
+    """Run a dbt command on the warehouse; raise BuildError with dbt's own words on failure."""
+    result = subprocess.run(
+        dbt_command(*args),
+        env=dbt_env(settings),
+        cwd=DBT_PROJECT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    if result.returncode != 0:
+        lines = [
+            line
+            for line in output.splitlines()
+            if "ERROR" in line or "FAIL" in line or "Error" in line or "Done." in line
+        ]
+        raise BuildError(
+            f"`dbt {' '.join(args)}` failed (exit {result.returncode}):\n"
+            + "\n".join(lines[-30:])
+            + f"\nFull log: {DBT_PROJECT / 'logs' / 'dbt.log'}"
+        )
+    return output
+
+
+def build(settings: Settings) -> str:
+    """Build every model and run every test."""
+    return run_dbt(settings, "build", "--fail-fast")

@@ -1,0 +1,326 @@
+"""`gridwatch`: the operator's command line.
+
+    gridwatch generate --preset street --days 14 --seed 7 --out data/generated
+    gridwatch load all 2021-08-02          # load every feed of a delivery date
+    gridwatch build                        # dbt build: marts + tests
+    gridwatch publish                      # copy the marts into the serving file
+    gridwatch run 2021-08-02               # load + gates + build + publish
+    gridwatch backfill 2021-08-01 2021-08-14
+    gridwatch status [--date D]            # load status per file
+    gridwatch quarantine [--date D] [--feed F]
+    gridwatch check-reference
+    gridwatch validate 2021-08-02          # quality gates by hand
+
+Exit codes: 0 success, 1 data problem (rejected file, failed gate, failed day),
+2 usage or configuration problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gridwatch.config import FEEDS_DIRS, Settings
+
+console = Console(stderr=False)
+err = Console(stderr=True)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from gridwatch.generator import generate
+
+    with _progress() as progress:
+        task = progress.add_task(f"generating {args.preset}", total=args.days)
+
+        def report(stage: str, done: int, total: int) -> None:
+            progress.update(task, description=f"generating {args.preset}: {stage}", total=total)
+            progress.update(task, completed=done)
+
+        manifest = generate(
+            args.preset, args.days, args.seed, Path(args.out), start=args.start, progress=report
+        )
+    files = len(getattr(manifest, "files", []) or [])
+    console.print(f"wrote {files} landing files and the reference to {args.out}")
+    console.print(
+        f"next: GRIDWATCH_LANDING_DIR={args.out}/landing "
+        f"GRIDWATCH_REFERENCE_DIR={args.out}/reference gridwatch backfill START END"
+    )
+    return 0
+
+
+def _print_results(results) -> None:
+    table = Table("feed", "date", "file", "status", "read", "loaded", "quarantined", "note")
+    for partition in results:
+        if not partition.files:
+            table.add_row(
+                partition.feed, str(partition.delivery_date), "(no files)", "", "", "", "", ""
+            )
+        for f in partition.files:
+            style = {"REJECTED": "red", "DUPLICATE": "yellow"}.get(f.status, "")
+            table.add_row(
+                f.feed,
+                str(f.delivery_date),
+                f.file_name,
+                f"[{style}]{f.status}[/]" if style else f.status,
+                str(f.rows_read),
+                str(f.rows_loaded),
+                str(f.rows_quarantined),
+                (f.error or ", ".join(f"{k}×{v}" for k, v in f.reasons.items()))[:80],
+            )
+    console.print(table)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from gridwatch.load import RejectedFilesError
+    from gridwatch.pipeline import load_feeds
+
+    feeds = FEEDS_DIRS if args.feed == "all" else (args.feed,)
+    try:
+        results = load_feeds(Settings.from_env(), args.date, feeds)
+    except RejectedFilesError as exc:
+        _print_results(exc.results)
+        err.print(f"[red]{exc}[/]")
+        return 1
+    _print_results(results)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from gridwatch.build import build
+
+    with err.status("dbt build (models, data tests, unit tests)…"):
+        output = build(Settings.from_env())
+    console.print(next((ln for ln in reversed(output.splitlines()) if "Done." in ln), "done"))
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from gridwatch.publish import publish
+
+    settings = Settings.from_env()
+    tables = publish(settings.warehouse, settings.serving)
+    console.print(f"published {len(tables)} marts to {settings.serving}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from gridwatch.pipeline import run_day
+
+    outcome = run_day(Settings.from_env(), args.date, publish_marts=not args.no_publish)
+    if outcome.ok:
+        console.print(f"{outcome.day}: {outcome.message}")
+        return 0
+    err.print(f"[red]{outcome.day} failed[/]: {outcome.message}")
+    return 1
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    from gridwatch.pipeline import dates_between, run_day
+
+    settings = Settings.from_env()
+    failed = []
+    days = dates_between(args.start, args.end)
+    with _progress() as progress:
+        task = progress.add_task("backfill", total=len(days))
+        for day in days:
+            progress.update(task, description=f"backfill {day}")
+            outcome = run_day(settings, day)
+            if not outcome.ok:
+                failed.append(outcome)
+                err.print(f"[red]{day} failed[/]: {outcome.message}")
+            progress.advance(task)
+    if failed:
+        err.print(
+            f"[red]{len(failed)} of {len(days)} date(s) failed:[/] "
+            + ", ".join(str(o.day) for o in failed)
+            + "\nFix the files named above, then re-run each date: gridwatch run DATE"
+        )
+        return 1
+    console.print(
+        f"{len(days)} date(s) loaded, built and published; serving file {settings.serving}"
+    )
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from gridwatch.warehouse import connect
+
+    settings = Settings.from_env()
+    if not settings.warehouse.exists():
+        err.print(f"no warehouse at {settings.warehouse} yet: run `gridwatch load all DATE` first")
+        return 2
+    con = connect(settings.warehouse, read_only=True)
+    where, params = ("where delivery_date = ?", [args.date]) if args.date else ("", [])
+    rows = con.execute(
+        f"""select feed, delivery_date, file_name, status, rows_read, rows_loaded,
+                   rows_quarantined, loaded_at, coalesce(error, '')
+            from raw.load_log {where} order by delivery_date, feed, file_name""",
+        params,
+    ).fetchall()
+    con.close()
+    table = Table("feed", "date", "file", "status", "read", "loaded", "quar.", "loaded at", "error")
+    for row in rows:
+        cells = [str(c) for c in row]
+        if row[3] == "REJECTED":
+            cells[3] = f"[red]{cells[3]}[/]"
+        cells[-1] = cells[-1][:90]
+        table.add_row(*cells)
+    console.print(table)
+    rejected = sum(1 for r in rows if r[3] == "REJECTED")
+    if rejected:
+        err.print(f"{rejected} rejected file(s): fix or remove them, then `gridwatch run DATE`")
+    return 1 if rejected else 0
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    from gridwatch.warehouse import connect
+
+    settings = Settings.from_env()
+    con = connect(settings.warehouse, read_only=True)
+    clauses, params = [], []
+    if args.date:
+        clauses.append("delivery_date = ?")
+        params.append(args.date)
+    if args.feed:
+        clauses.append("feed = ?")
+        params.append(args.feed)
+    where = ("where " + " and ".join(clauses)) if clauses else ""
+    rows = con.execute(
+        f"""select feed, delivery_date, file_name, row_number, reason, cast(raw_values as varchar)
+            from raw.quarantine {where} order by delivery_date, feed, file_name, row_number
+            limit {int(args.limit)}""",
+        params,
+    ).fetchall()
+    con.close()
+    table = Table("feed", "date", "file", "row", "reason", "raw values")
+    for row in rows:
+        table.add_row(*[str(c) for c in row[:5]], row[5][:100])
+    console.print(table)
+    console.print("Raw values contain personal data: share this output only with authorised staff.")
+    return 0
+
+
+def cmd_check_reference(args: argparse.Namespace) -> int:
+    from gridwatch.reference import load_reference
+    from gridwatch.warehouse import connect
+
+    settings = Settings.from_env()
+    con = connect(settings.warehouse)
+    try:
+        summary = load_reference(con, settings.reference_dir)
+    finally:
+        con.close()
+    console.print(
+        f"reference {settings.reference_dir} is consistent: {summary.streets} streets, "
+        f"{summary.communities} communities, {summary.grids} grids, "
+        f"{summary.checkpoints} checkpoints"
+    )
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from gridwatch.quality import validate_batches, validate_marts
+
+    settings = Settings.from_env()
+    validate_batches(settings, args.date)
+    validate_marts(settings, args.date)
+    console.print(f"{args.date}: every blocking quality gate passed")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gridwatch", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="write a synthetic delivery (reference + landing files)")
+    g.add_argument("--preset", default="street", choices=["mini", "street", "district", "city"])
+    g.add_argument("--days", type=int, default=14)
+    g.add_argument("--seed", type=int, default=7)
+    g.add_argument("--start", type=_date, default=dt.date(2021, 8, 2))
+    g.add_argument("--out", default="data/generated")
+    g.set_defaults(func=cmd_generate)
+
+    ld = sub.add_parser("load", help="load the files of one delivery date into the warehouse")
+    ld.add_argument("feed", choices=["all", *FEEDS_DIRS])
+    ld.add_argument("date", type=_date)
+    ld.set_defaults(func=cmd_load)
+
+    sub.add_parser("build", help="build the marts with dbt (models and tests)").set_defaults(
+        func=cmd_build
+    )
+    sub.add_parser("publish", help="publish the marts to the serving file").set_defaults(
+        func=cmd_publish
+    )
+
+    r = sub.add_parser("run", help="the daily run for one date: load, gates, build, publish")
+    r.add_argument("date", type=_date)
+    r.add_argument("--no-publish", action="store_true")
+    r.set_defaults(func=cmd_run)
+
+    b = sub.add_parser("backfill", help="run each date from START to END in order")
+    b.add_argument("start", type=_date)
+    b.add_argument("end", type=_date)
+    b.set_defaults(func=cmd_backfill)
+
+    s = sub.add_parser("status", help="load status of landed files")
+    s.add_argument("--date", type=_date)
+    s.set_defaults(func=cmd_status)
+
+    q = sub.add_parser("quarantine", help="list quarantined rows with their reasons")
+    q.add_argument("--date", type=_date)
+    q.add_argument("--feed", choices=FEEDS_DIRS)
+    q.add_argument("--limit", type=int, default=50)
+    q.set_defaults(func=cmd_quarantine)
+
+    sub.add_parser("check-reference", help="check the reference data").set_defaults(
+        func=cmd_check_reference
+    )
+
+    v = sub.add_parser("validate", help="run the quality gates of a date by hand")
+    v.add_argument("date", type=_date)
+    v.set_defaults(func=cmd_validate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Exception as exc:
+        from gridwatch.build import BuildError
+        from gridwatch.publish import PublishError
+        from gridwatch.reference import ReferenceError
+
+        known = (BuildError, PublishError, ReferenceError)
+        if isinstance(exc, known) or exc.__class__.__name__ == "QualityGateError":
+            err.print(f"[red]{exc.__class__.__name__}[/]: {exc}")
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""The daily run as plain functions: load a date, build, publish.
+
+The CLI and the Airflow DAG both call these, so ``gridwatch run D`` and the
+DAG run for logical date D do the same work in the same order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from gridwatch.build import build
+from gridwatch.config import FEEDS_DIRS, Settings
+from gridwatch.load import PartitionResult, RejectedFilesError, load_partition
+from gridwatch.publish import publish
+from gridwatch.reference import load_reference
+from gridwatch.warehouse import connect
+
+
+def load_feeds(
+    settings: Settings, day: dt.date, feeds: tuple[str, ...] = FEEDS_DIRS
+) -> list[PartitionResult]:
+    """Load (feed, day) for every feed given; raise RejectedFilesError after loading them all."""
+    con = connect(settings.warehouse)
+    try:
+        load_reference(con, settings.reference_dir)
+        results = [load_partition(con, settings.landing_dir, feed, day) for feed in feeds]
+    finally:
+        con.close()
+    if any(r.rejected for r in results):
+        raise RejectedFilesError(results)
+    return results
+
+
+@dataclass
+class DayOutcome:
+    day: dt.date
+    ok: bool
+    message: str
+
+
+def run_day(settings: Settings, day: dt.date, publish_marts: bool = True) -> DayOutcome:
+    """Load every feed of ``day``, build the marts and publish them.
+
+    A day with a rejected file still loads its good files, but is not built or
+    published: the serving file stays at the last good publish.
+    """
+    from gridwatch.quality import serving_check, validate_batches, validate_marts
+
+    try:
+        load_feeds(settings, day)
+        validate_batches(settings, day)
+        build(settings)
+        validate_marts(settings, day)
+        if publish_marts:
+            publish(settings.warehouse, settings.serving, check=serving_check(settings, day))
+    except Exception as exc:  # reported to the operator, and the next day still runs
+        return DayOutcome(day, False, f"{exc.__class__.__name__}: {exc}")
+    return DayOutcome(day, True, "loaded, built" + (", published" if publish_marts else ""))
+
+
+def dates_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    if end < start:
+        raise ValueError(f"END {end} is before START {start}")
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]

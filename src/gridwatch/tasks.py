@@ -1,0 +1,100 @@
+"""The Airflow tasks' bodies: thin wrappers that turn gridwatch errors into
+Airflow's retry semantics. Bad data (a rejected file, a blocking gate, a
+failing dbt test) raises AirflowFailException, which is not retried; anything
+else (a held DuckDB lock, a full disk) is raised as is and retried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from gridwatch.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _fail(message: str) -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    raise AirflowFailException(message)
+
+
+def load_feed(feed: str, day: dt.date) -> dict:
+    from gridwatch.load import RejectedFilesError
+    from gridwatch.pipeline import load_feeds
+    from gridwatch.reference import ReferenceError
+
+    try:
+        results = load_feeds(Settings.from_env(), day, (feed,))
+    except RejectedFilesError as exc:
+        for partition in exc.results:
+            for f in partition.files:
+                log.info("%s %s %s: %s", f.feed, f.file_name, f.status, f.error or "")
+        _fail(str(exc))
+    except ReferenceError as exc:
+        _fail(f"{exc}\nThen clear this task to re-run the date.")
+    summary = {
+        f.file_name: {
+            "status": f.status,
+            "read": f.rows_read,
+            "loaded": f.rows_loaded,
+            "quarantined": f.rows_quarantined,
+        }
+        for r in results
+        for f in r.files
+    }
+    for name, counts in summary.items():
+        log.info("%s/%s/%s: %s", feed, day, name, counts)
+    if not summary:
+        log.warning("%s/%s: no files delivered", feed, day)
+    return summary
+
+
+def gate_batches(day: dt.date) -> dict:
+    from gridwatch.quality import QualityGateError, validate_batches
+
+    try:
+        report = validate_batches(Settings.from_env(), day)
+    except QualityGateError as exc:
+        _fail(str(exc))
+    return _report(report)
+
+
+def build_marts() -> str:
+    from gridwatch.build import BuildError, build
+
+    try:
+        output = build(Settings.from_env())
+    except BuildError as exc:
+        _fail(str(exc))
+    return next((ln for ln in reversed(output.splitlines()) if "Done." in ln), "done")
+
+
+def gate_marts(day: dt.date) -> dict:
+    from gridwatch.quality import QualityGateError, validate_marts
+
+    try:
+        report = validate_marts(Settings.from_env(), day)
+    except QualityGateError as exc:
+        _fail(str(exc))
+    return _report(report)
+
+
+def publish_serving(day: dt.date) -> list[str]:
+    from gridwatch.publish import publish
+    from gridwatch.quality import QualityGateError, serving_check
+
+    settings = Settings.from_env()
+    try:
+        return publish(settings.warehouse, settings.serving, check=serving_check(settings, day))
+    except QualityGateError as exc:
+        _fail(f"{exc}\nThe serving file was not replaced.")
+    return []
+
+
+def _report(report: object) -> dict:
+    """A JSON-able summary of a quality GateReport for XCom and the task log."""
+    if hasattr(report, "as_dict"):
+        return report.as_dict()
+    return {"report": str(report)}
