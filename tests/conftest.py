@@ -20,7 +20,9 @@ os.environ.setdefault("GRIDWATCH_PII_KEY", TEST_PII_KEY)
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
-def make_settings(root: Path, landing: Path | None = None, reference: Path | None = None) -> Settings:
+def make_settings(
+    root: Path, landing: Path | None = None, reference: Path | None = None
+) -> Settings:
     return Settings(
         landing_dir=landing or root / "landing",
         reference_dir=reference or EXAMPLES / "reference",

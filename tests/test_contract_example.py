@@ -49,21 +49,28 @@ def test_marts_hold_no_raw_identities(example_settings):
             if v
         }
         tables = [
-            t for (t,) in con.execute(
+            t
+            for (t,) in con.execute(
                 "select table_name from duckdb_tables() where schema_name = 'marts'"
             ).fetchall()
         ]
         leaks = []
         for table in tables:
             columns = [
-                c for (c,) in con.execute(
+                c
+                for (c,) in con.execute(
                     "select column_name from duckdb_columns() where schema_name = 'marts' "
                     "and table_name = ? and data_type = 'VARCHAR'",
                     [table],
                 ).fetchall()
             ]
             for column in columns:
-                values = {v for (v,) in con.execute(f'select distinct "{column}" from marts.{table}').fetchall()}
+                values = {
+                    v
+                    for (v,) in con.execute(
+                        f'select distinct "{column}" from marts.{table}'
+                    ).fetchall()
+                }
                 leaks += [f"{table}.{column}={v}" for v in values & raw_values]
     finally:
         con.close()

@@ -96,10 +96,12 @@ def _read(con: duckdb.DuckDBPyConnection, directory: Path, name: str) -> None:
     missing = [c for c in columns if c not in header]
     if missing:
         raise ReferenceError(f"{path}: missing column(s) {', '.join(missing)}")
-    selected = ", ".join(f"gw_text({c}) as {c}" for c in columns)
+    selected = ", ".join(f'gw_text("{c}") as {c}' for c in columns)
+    types = "{" + ", ".join(f"'{h}': 'VARCHAR'" for h in header) + "}"
     con.execute(
         f"create or replace temp table ref_{name} as select {selected} from "
-        "read_csv(?, header = true, all_varchar = true, auto_detect = true)",
+        f"read_csv(?, header = true, columns = {types}, auto_detect = false, delim = ',', "
+        "quote = '\"', escape = '\"', null_padding = true, strict_mode = false)",
         [str(path)],
     )
 
