@@ -339,7 +339,7 @@ def test_every_file_conserves_its_rows(example_settings):
         "select file_name, rows_read, rows_loaded, rows_quarantined, status from raw.load_log",
     )
     assert rows
-    for name, read, loaded, quarantined, status in rows:
+    for name, read, loaded, quarantined, _status in rows:
         assert read == loaded + quarantined, name
     per_file = dict(
         query(
