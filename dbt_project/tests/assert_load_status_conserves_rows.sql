@@ -1,4 +1,10 @@
 -- Every landed file accounts for each of its rows: rows_read = loaded + quarantined.
-select *
+select
+    feed,
+    delivery_date,
+    file_name,
+    rows_read,
+    rows_loaded,
+    rows_quarantined
 from {{ ref('mart_load_status') }}
 where rows_read != rows_loaded + rows_quarantined

@@ -16,7 +16,7 @@ city_totals as (
         count(distinct push_records.person_key) as pushed_persons
     from {{ ref('int_report_dates') }} as report_dates
     inner join {{ ref('fct_push_record') }} as push_records
-        on push_records.issued_at < report_dates.end_of_day
+        on report_dates.end_of_day > push_records.issued_at
     group by report_dates.report_date
 )
 

@@ -12,7 +12,10 @@ grids as (
 ),
 
 streets as (
-    select distinct street_code, street_name from areas
+    select distinct
+        street_code,
+        street_name
+    from areas
 ),
 
 street_lookups as (
@@ -25,11 +28,11 @@ street_lookups as (
     from streets
     union all
     select
-        'street',
-        'unique_name',
-        street_name,
-        null,
-        any_value(street_code)
+        'street' as area_level,
+        'unique_name' as match_kind,
+        street_name as lookup_text,
+        null as parent_code,
+        any_value(street_code) as area_code
     from streets
     group by street_name
     having count(*) = 1
@@ -45,21 +48,21 @@ community_lookups as (
     from areas
     union all
     select
-        'community',
-        'name',
-        community_name,
-        street_code,
-        any_value(community_code)
+        'community' as area_level,
+        'name' as match_kind,
+        community_name as lookup_text,
+        street_code as parent_code,
+        any_value(community_code) as area_code
     from areas
     group by community_name, street_code
     having count(*) = 1
     union all
     select
-        'community',
-        'unique_name',
-        community_name,
-        null,
-        any_value(community_code)
+        'community' as area_level,
+        'unique_name' as match_kind,
+        community_name as lookup_text,
+        null as parent_code,
+        any_value(community_code) as area_code
     from areas
     group by community_name
     having count(*) = 1
@@ -75,21 +78,21 @@ grid_lookups as (
     from grids
     union all
     select
-        'grid',
-        'name',
-        grid_name,
-        community_code,
-        any_value(grid_code)
+        'grid' as area_level,
+        'name' as match_kind,
+        grid_name as lookup_text,
+        community_code as parent_code,
+        any_value(grid_code) as area_code
     from grids
     group by grid_name, community_code
     having count(*) = 1
     union all
     select
-        'grid',
-        'unique_name',
-        grid_name,
-        null,
-        any_value(grid_code)
+        'grid' as area_level,
+        'unique_name' as match_kind,
+        grid_name as lookup_text,
+        null as parent_code,
+        any_value(grid_code) as area_code
     from grids
     group by grid_name
     having count(*) = 1

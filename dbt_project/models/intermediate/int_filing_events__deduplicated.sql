@@ -15,9 +15,9 @@ latest_delivery as (
     select *
     from filing_rows
     qualify row_number() over (
-        partition by filing_id, event, event_time
-        order by delivery_date desc, file_name desc, row_number desc
-    ) = 1
+            partition by filing_id, event, event_time
+            order by delivery_date desc, file_name desc, row_number desc
+        ) = 1
 ),
 
 resolved as (

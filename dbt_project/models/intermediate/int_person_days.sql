@@ -45,10 +45,10 @@ person_communities as (
     from latest_record_spans
     inner join report_dates
         on
-            report_dates.report_date >= latest_record_spans.issue_date
+            latest_record_spans.issue_date <= report_dates.report_date
             and (
                 latest_record_spans.next_issue_date is null
-                or report_dates.report_date < latest_record_spans.next_issue_date
+                or latest_record_spans.next_issue_date > report_dates.report_date
             )
 ),
 
@@ -83,10 +83,10 @@ under_management_days as (
     from latest_terminal_spans
     inner join report_dates
         on
-            report_dates.report_date >= latest_terminal_spans.verified_date
+            latest_terminal_spans.verified_date <= report_dates.report_date
             and (
                 latest_terminal_spans.next_verified_date is null
-                or report_dates.report_date < latest_terminal_spans.next_verified_date
+                or latest_terminal_spans.next_verified_date > report_dates.report_date
             )
     where
         latest_terminal_spans.outcome = 'MANAGED'

@@ -26,9 +26,9 @@ latest_verified_community as (
     from verifications
     where community_code is not null
     qualify row_number() over (
-        partition by batch_id, record_no
-        order by verified_at desc, delivery_date desc, file_name desc, row_number desc
-    ) = 1
+            partition by batch_id, record_no
+            order by verified_at desc, delivery_date desc, file_name desc, row_number desc
+        ) = 1
 ),
 
 latest_verified_grid as (
@@ -39,9 +39,9 @@ latest_verified_grid as (
     from verifications
     where grid_code is not null
     qualify row_number() over (
-        partition by batch_id, record_no
-        order by verified_at desc, delivery_date desc, file_name desc, row_number desc
-    ) = 1
+            partition by batch_id, record_no
+            order by verified_at desc, delivery_date desc, file_name desc, row_number desc
+        ) = 1
 ),
 
 attributed as (

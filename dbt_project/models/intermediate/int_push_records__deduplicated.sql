@@ -12,9 +12,9 @@ latest_delivery as (
     select *
     from push_rows
     qualify row_number() over (
-        partition by batch_id, record_no
-        order by delivery_date desc, file_name desc, row_number desc
-    ) = 1
+            partition by batch_id, record_no
+            order by delivery_date desc, file_name desc, row_number desc
+        ) = 1
 ),
 
 resolved as (

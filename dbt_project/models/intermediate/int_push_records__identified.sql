@@ -46,8 +46,8 @@ identified as (
         on
             with_own_identity.own_identity is null
             and with_own_identity.has_phone_and_name
-            and identities_by_phone_and_name.phone = with_own_identity.phone
-            and identities_by_phone_and_name.person_name = with_own_identity.person_name
+            and with_own_identity.phone = identities_by_phone_and_name.phone
+            and with_own_identity.person_name = identities_by_phone_and_name.person_name
 )
 
 select

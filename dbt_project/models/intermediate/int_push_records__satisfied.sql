@@ -45,16 +45,22 @@ person_candidates as (
     inner join terminal_verifications
         on
             push_records.person_key = terminal_verifications.person_key
-            and terminal_verifications.verified_at >= push_records.issued_at
+            and push_records.issued_at <= terminal_verifications.verified_at
+),
+
+all_candidates as (
+    select * from own_candidates
+    union all
+    select * from person_candidates
 ),
 
 earliest_satisfaction as (
     select *
-    from (select * from own_candidates union all select * from person_candidates)
+    from all_candidates
     qualify row_number() over (
-        partition by batch_id, record_no
-        order by satisfied_at, verified_at, delivery_date, file_name, row_number
-    ) = 1
+            partition by batch_id, record_no
+            order by satisfied_at, verified_at, delivery_date, file_name, row_number
+        ) = 1
 )
 
 select

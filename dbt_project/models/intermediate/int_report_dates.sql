@@ -22,9 +22,9 @@ bounds as (
 ),
 
 spine as (
-    select cast(generated.report_date as date) as report_date
+    select cast(series.series_date as date) as report_date
     from bounds,
-        generate_series(bounds.first_date, bounds.last_date, interval 1 day) as generated (report_date)
+        generate_series(bounds.first_date, bounds.last_date, interval 1 day) as series (series_date)
 )
 
 select

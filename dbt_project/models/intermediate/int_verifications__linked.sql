@@ -16,9 +16,9 @@ latest_delivery as (
     select *
     from verification_rows
     qualify row_number() over (
-        partition by batch_id, record_no, verified_at, outcome
-        order by delivery_date desc, file_name desc, row_number desc
-    ) = 1
+            partition by batch_id, record_no, verified_at, outcome
+            order by delivery_date desc, file_name desc, row_number desc
+        ) = 1
 ),
 
 resolved as (

@@ -49,7 +49,7 @@ last_sightings as (
     inner join sightings
         on
             open_records.person_key = sightings.person_key
-            and sightings.event_time > open_records.issued_at
+            and open_records.issued_at < sightings.event_time
     group by open_records.batch_id, open_records.record_no
 )
 

@@ -31,10 +31,10 @@ backlog_sightings as (
     inner join push_records
         on
             sightings.person_key = push_records.person_key
-            and push_records.issued_at <= sightings.event_time
+            and sightings.event_time >= push_records.issued_at
             and (
                 push_records.satisfied_at is null
-                or push_records.satisfied_at > sightings.event_time
+                or sightings.event_time < push_records.satisfied_at
             )
     where sightings.direction = 'IN'
 ),

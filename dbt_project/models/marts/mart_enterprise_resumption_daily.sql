@@ -18,9 +18,9 @@ latest_by_day as (
     from filing_events
     inner join report_dates on filing_events.event_time < report_dates.end_of_day
     qualify row_number() over (
-        partition by report_dates.report_date, filing_events.uscc
-        order by filing_events.event_seq desc
-    ) = 1
+            partition by report_dates.report_date, filing_events.uscc
+            order by filing_events.event_seq desc
+        ) = 1
 )
 
 select

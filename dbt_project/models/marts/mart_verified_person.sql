@@ -32,9 +32,9 @@ latest_terminal as (
     from verifications
     where is_terminal
     qualify row_number() over (
-        partition by person_key
-        order by verified_at desc, delivery_date desc, file_name desc, row_number desc
-    ) = 1
+            partition by person_key
+            order by verified_at desc, delivery_date desc, file_name desc, row_number desc
+        ) = 1
 ),
 
 verification_summary as (
