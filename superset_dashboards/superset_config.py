@@ -111,3 +111,36 @@ SUPERSET_WEBSERVER_TIMEOUT = 60
 # Analysts query the read-only serving database only.
 PREVENT_UNSAFE_DB_CONNECTIONS = True
 SQLLAB_CTAS_NO_LIMIT = False
+
+
+# Superset 6.1's Chinese language pack has a few wrong strings (the login button reads
+# "Not In") and is served only to logged-in users, so the login page stays English.
+# Serve a corrected pack to everyone (it holds UI strings only, no data).
+ZH_OVERRIDES = {
+    "Sign in": "登录",
+    "Enter your login and password below:": "请输入用户名和密码：",
+    "Loading filter values": "正在加载筛选值",
+}
+
+
+def FLASK_APP_MUTATOR(app):  # noqa: N802 (Superset's name)
+    import json as _json
+
+    from flask import Response, request
+
+    import superset
+
+    packs: dict[str, bytes] = {}
+
+    @app.before_request
+    def _language_pack():  # type: ignore[no-untyped-def]
+        if request.path not in ("/superset/language_pack/zh/", "/superset/language_pack/zh"):
+            return None
+        if "zh" not in packs:
+            path = Path(superset.__file__).parent / "translations/zh/LC_MESSAGES/messages.json"
+            pack = _json.loads(path.read_text(encoding="utf-8"))
+            messages = pack["locale_data"]["superset"]
+            for msgid, msgstr in ZH_OVERRIDES.items():
+                messages[msgid] = [msgstr]
+            packs["zh"] = _json.dumps(pack, ensure_ascii=False).encode("utf-8")
+        return Response(packs["zh"], mimetype="application/json")
