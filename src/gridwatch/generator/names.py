@@ -743,6 +743,7 @@ def address(rng: random.Random, community_name: str) -> str:
 def plate(rng: random.Random) -> str:
     prov = rng.choices([p for p, _ in PLATE_PROVINCES], [w for _, w in PLATE_PROVINCES])[0]
     letter = rng.choice(GD_CITY_LETTERS) if prov == "粤" else rng.choice("ABCDEFGH")
+
     def ch() -> str:
         return rng.choice(PLATE_CHARS) if rng.random() < 0.25 else str(rng.randrange(10))
 
