@@ -1,10 +1,33 @@
 """Synthetic data generator for gridwatch: realistic, deliberately messy deliveries.
 
-``generate(preset, days, seed, out)`` writes ``out/reference/*.csv`` (contract §6),
-``out/landing/<feed>/<YYYY-MM-DD>/<file>`` for the four feeds (contract §2, §5) and
-``out/manifest.json``: for every landing file the load status, rows read and
-quarantine reason counts it is built to produce. Same arguments -> byte-identical
-output.
+``generate(preset, days, seed, out, start=date(2021, 8, 2), dirty=True, progress=None)``
+writes
+
+- ``out/reference/{areas,grids,checkpoints}.csv`` (contract §6, UTF-8),
+- ``out/landing/<feed>/<YYYY-MM-DD>/<file>`` for push_list, verification, checkpoint and
+  enterprise_filing (contract §2, §5),
+- ``out/manifest.json``: for every landing file the load status (LOADED / REJECTED /
+  DUPLICATE), rows_read and quarantine counts per §4 reason code it is built to produce,
+
+and returns the same ``Manifest``. Same arguments give byte-identical output (all
+randomness comes from ``random.Random`` streams seeded from ``seed`` and, for checkpoint
+logs, DuckDB ``hash()``; never the clock). An ``out`` that already holds a previous
+generator output is replaced; any other non-empty ``landing``/``reference`` is refused.
+
+Presets (``PRESETS``): ``mini`` (1 street, 3 communities, a few dozen rows a day),
+``street`` (平湖街道-like: 12 communities, 452 grids, 11 checkpoints, ~2,500 pushes on the
+peak day of a wave), ``district`` (10 streets), ``city`` (74 streets, ~50k pushes and
+~5M checkpoint events a day). A wave ramps up over a few days and decays; longer runs
+repeat waves with other topics.
+
+``dirty=True`` adds, deterministically: GB18030 and UTF-8-BOM CSVs, an xlsx push list
+with merged title rows and typed cells, rows with exactly one defect for every reason
+code of §4 (all owed by the first files, so a 2–3 day ``mini`` run covers them), a
+re-sent identical file (DUPLICATE), a corrected re-delivery of earlier keys, a stray
+``readme.txt`` and a summary sheet without the required columns (REJECTED), quoted
+fields with commas / line breaks, short rows, wholly empty rows and unknown columns.
+Invalid IDs, phones, temperatures, USCCs and unresolved areas (flags, not errors) are
+present in both modes.
 """
 
 from .core import ALL_REASON_CODES, DIRTY_KINDS, generate, wave_profile

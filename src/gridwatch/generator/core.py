@@ -9,6 +9,7 @@ the same arguments give byte-identical files.
 
 from __future__ import annotations
 
+import csv
 import math
 import random
 import shutil
@@ -21,7 +22,7 @@ from pathlib import Path
 from . import identities as ids
 from . import names
 from .checkpoints import CheckpointFileSpec, CheckpointWriter, diurnal_seconds
-from .feeds import BAD_ENUM_VALUES, ENUMS, FEEDS, REFERENCE_HEADERS, EnumStyle
+from .feeds import BAD_ENUM_VALUES, FEEDS, REFERENCE_HEADERS, EnumStyle
 from .manifest import FileEntry, Manifest
 from .presets import PRESETS, Geography, Preset, build_geography
 from .writers import CsvFile, Layout, TimeStyle, transcode, write_text, write_xlsx
@@ -1144,8 +1145,6 @@ class Generator:
             # hand-written extras appended to the DuckDB output
             extra = self._checkpoint_extras(d, cps, n, es, ts_fmt, layout)
             if extra:
-                import csv
-
                 with path.open("a", encoding="utf-8", newline="") as fh:
                     w = csv.writer(fh, lineterminator="\n")
                     for values, _ in extra:
@@ -1545,8 +1544,6 @@ class Generator:
     # -- main loop ------------------------------------------------------------------
 
     def write_reference(self) -> None:
-        import csv
-
         ref = self.out / "reference"
         ref.mkdir(parents=True, exist_ok=True)
         tables = {
@@ -1679,4 +1676,4 @@ def generate(
     return gen.run()
 
 
-__all__ = ["ALL_REASON_CODES", "DIRTY_KINDS", "ENUMS", "generate", "wave_profile"]
+__all__ = ["ALL_REASON_CODES", "DIRTY_KINDS", "generate", "wave_profile"]
