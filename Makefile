@@ -7,6 +7,8 @@ ROOT := $(abspath .)
 VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
+# uv is bootstrapped into .tools/ when the machine has none (superset.mk calls it too).
+export PATH := $(ROOT)/.tools/bin:$(PATH)
 UV := $(shell command -v uv 2>/dev/null || echo $(ROOT)/.tools/bin/uv)
 
 # Contract §1 defaults; override any of them on the command line or in the environment.
@@ -27,7 +29,7 @@ DEMO_DAYS ?= 14
 DEMO_START ?= 2021-08-02
 DEMO_END ?= $(shell date -d "$(DEMO_START) + $$(( $(DEMO_DAYS) - 1 )) days" +%F)
 
-.PHONY: help setup demo test lint bench backfill rerun generate docs down status clean
+.PHONY: help setup demo test lint bench backfill rerun generate docs down status clean airflow-up
 
 help: ## Show this help
 	@echo "gridwatch — community epidemic-prevention data pipeline"
@@ -52,26 +54,33 @@ $(AIRFLOW_HOME)/.initialised: $(VENV)/.synced
 	$(VENV)/bin/airflow pools set gridwatch_warehouse 1 "DuckDB warehouse: one writer" > /dev/null
 	@touch $@
 
-setup: $(VENV)/.synced $(AIRFLOW_HOME)/.initialised ## Create the pinned environments (idempotent, fast when present)
+setup: $(VENV)/.synced $(AIRFLOW_HOME)/.initialised superset-setup ## Create the pinned environments (idempotent, fast when present)
 
 generate: setup ## Generate a synthetic delivery (DEMO_PRESET, DEMO_DAYS) into data/generated
 	$(PY) -m gridwatch.cli generate --preset $(DEMO_PRESET) --days $(DEMO_DAYS) \
 	  --start $(DEMO_START) --seed 7 --out $(ROOT)/data/generated
 
-backfill: setup ## Run each date START..END in order (load, gates, build, publish); lists failed dates
+backfill: setup ## Run each date START..END in order through Airflow; a failed date does not stop it; lists failed dates
 	@test -n "$(START)" -a -n "$(END)" || (echo "usage: make backfill START=YYYY-MM-DD END=YYYY-MM-DD"; exit 2)
-	$(PY) -m gridwatch.cli backfill $(START) $(END)
+	$(PY) -m gridwatch.orchestrate backfill $(START) $(END)
 
-rerun: setup ## Re-run one date through Airflow (DATE=YYYY-MM-DD); idempotent
+rerun: setup ## Clear and re-run one date through Airflow (DATE=YYYY-MM-DD); idempotent
 	@test -n "$(DATE)" || (echo "usage: make rerun DATE=YYYY-MM-DD"; exit 2)
-	$(VENV)/bin/airflow dags test gridwatch_daily $(DATE)
+	$(PY) -m gridwatch.orchestrate rerun $(DATE)
 
-demo: setup generate ## Set up, generate a street for two weeks, run it, print where to look
-	$(PY) -m gridwatch.cli backfill $(DEMO_START) $(DEMO_END) || true
-	$(PY) -m gridwatch.cli status
+airflow-up: setup ## Start the Airflow components (scheduler, dag-processor, triggerer, api-server on 127.0.0.1)
+	$(PY) -m gridwatch.services up
+
+demo: setup generate airflow-up ## Set up, generate a street for two weeks, run it through the scheduler, start Superset, print where to look
+	$(PY) -m gridwatch.orchestrate backfill $(DEMO_START) $(DEMO_END) || true
+	$(PY) -m gridwatch.cli status | tail -25
+	$(MAKE) --no-print-directory dashboards superset-up
 	@echo
+	@echo "Airflow:   http://127.0.0.1:$${AIRFLOW_PORT:-8080}/   user admin, password in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
+	@echo "Superset:  http://127.0.0.1:$${SUPERSET_PORT:-8088}/   users and generated passwords: see the lines above"
 	@echo "Warehouse (read-write, full detail): $(GRIDWATCH_WAREHOUSE)"
 	@echo "Serving file (marts only, masked):   $(GRIDWATCH_SERVING)"
+	@echo "Stop everything with: make down"
 
 test: setup ## Set up and run every test
 	$(PY) -m pytest -q
@@ -89,11 +98,12 @@ docs: setup ## dbt docs (lineage, exposures) into dbt_project/target
 	  --project-dir dbt_project --profiles-dir dbt_project
 	@echo "open dbt_project/target/index.html"
 
-status: ## Show the load status of landed files
-	$(PY) -m gridwatch.cli status
+status: ## Show what runs (Airflow components, Superset) and the load status of landed files
+	$(PY) -m gridwatch.services status
+	-$(PY) -m gridwatch.cli status
 
-down: ## Stop every service the demo started
-	@true
+down: superset-down ## Stop every service the demo started
+	$(PY) -m gridwatch.services down
 
 clean: ## Remove generated data and local state (keeps the environments)
 	rm -rf data .airflow dbt_project/target dbt_project/logs
