@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from marts_schema import LABELS, MARTS, VALUE_LABELS  # noqa: E402
+from marts_schema import LABELS, MARTS, VALUE_LABELS
 
 HERE = Path(__file__).resolve().parent
 ASSETS = HERE / "assets"
@@ -101,9 +101,7 @@ def s(col: str, fmt: str = ",d") -> Metric:
 
 
 def ratio(name: str, num: str, den: str, label: str, description: str) -> Metric:
-    return Metric(
-        name, f"CAST({num} AS DOUBLE) / NULLIF({den}, 0)", label, ".1%", description
-    )
+    return Metric(name, f"CAST({num} AS DOUBLE) / NULLIF({den}, 0)", label, ".1%", description)
 
 
 NAMES_CTE = """streets AS (
@@ -455,17 +453,22 @@ DATASETS: list[Dataset] = [
             f"FROM marts.{table}"
             for label, table, col in [
                 ("核查覆盖 mart_coverage_daily", "mart_coverage_daily", "report_date"),
-                ("专项覆盖 mart_coverage_by_topic_daily", "mart_coverage_by_topic_daily",
-                 "report_date"),
+                (
+                    "专项覆盖 mart_coverage_by_topic_daily",
+                    "mart_coverage_by_topic_daily",
+                    "report_date",
+                ),
                 ("卡点 mart_checkpoint_daily", "mart_checkpoint_daily", "report_date"),
-                ("企业复工 mart_enterprise_resumption_daily",
-                 "mart_enterprise_resumption_daily", "report_date"),
+                (
+                    "企业复工 mart_enterprise_resumption_daily",
+                    "mart_enterprise_resumption_daily",
+                    "report_date",
+                ),
                 ("文件加载 mart_load_status", "mart_load_status", "delivery_date"),
-                ("数据隔离 mart_quarantine_summary", "mart_quarantine_summary",
-                 "delivery_date"),
+                ("数据隔离 mart_quarantine_summary", "mart_quarantine_summary", "delivery_date"),
                 ("质量校验 mart_quality_results", "mart_quality_results", "run_date"),
             ]
-        ),  # fmt: skip
+        ),
         description="各数据表的最新日期（数据新鲜度）",
     ),
     # Person-level and remaining marts: for analysts (Explore, SQL Lab); masked values only.
@@ -926,10 +929,13 @@ DATE_FILTER = Filter("NATIVE_FILTER-date", "日期范围", description="报告�
 def area_filters(dataset: str) -> list[Filter]:
     return [
         Filter("NATIVE_FILTER-street", "街道", "street_name", dataset),
-        Filter("NATIVE_FILTER-community", "社区", "community_name", dataset, "NATIVE_FILTER-street"),
-    ]  # fmt: skip
+        Filter(
+            "NATIVE_FILTER-community", "社区", "community_name", dataset, "NATIVE_FILTER-street"
+        ),
+    ]
 
 
+# fmt: off
 COVERAGE = Dashboard(
     "coverage",
     "核查覆盖与积压",
@@ -994,7 +1000,7 @@ COVERAGE = Dashboard(
                    sort_by="records",
                    description="最后报告日结束时仍未核查的记录"), 12, 45),
         ],
-    ],  # fmt: skip
+    ],
     [
         DATE_FILTER,
         *area_filters("coverage_daily"),
@@ -1045,7 +1051,7 @@ ENTERPRISE = Dashboard(
                        filters=[where("status <> 'RESUMED'")],
                        description="最新状态不是“已复工”的企业"), 12, 50),
         ],
-    ],  # fmt: skip
+    ],
     [
         DATE_FILTER,
         *area_filters("enterprise_status"),
@@ -1091,13 +1097,13 @@ CHECKPOINTS = Dashboard(
                     "non_green_codes", "turned_back", "returnees", "backlog_sightings"],
                    sort_by="fever_alerts"), 12, 60),
         ],
-    ],  # fmt: skip
+    ],
     [
         DATE_FILTER,
         *area_filters("checkpoint_daily"),
         Filter("NATIVE_FILTER-checkpoint", "卡点", "checkpoint_code", "checkpoint_daily",
                "NATIVE_FILTER-community"),
-    ],  # fmt: skip
+    ],
 )
 
 PIPELINE = Dashboard(
@@ -1144,7 +1150,7 @@ PIPELINE = Dashboard(
                    ["latest_delivery", "latest_load", "files", "rejected_files",
                     "rows_loaded", "rows_quarantined"]), 6, 45),
         ],
-    ],  # fmt: skip
+    ],
     [
         DATE_FILTER,
         Filter("NATIVE_FILTER-feed", "数据源", "feed_label", "load_status"),
@@ -1153,6 +1159,7 @@ PIPELINE = Dashboard(
     ],
 )
 
+# fmt: on
 DASHBOARDS = [COVERAGE, ENTERPRISE, CHECKPOINTS, PIPELINE]
 # The datasets each role may read (the Leader sees every dashboard; the street leader
 # the three whose rows carry a street).
@@ -1188,9 +1195,13 @@ def dashboard_yaml(d: Dashboard) -> dict[str, Any]:
     }
     chart_ids: dict[str, int] = {}
     rows: list[list[tuple[str, dict[str, Any]]]] = [
-        [("MARKDOWN-intro", {"type": "MARKDOWN", "meta": {"width": 12, "height": 12,
-                                                         "code": d.intro}})]
-    ]  # fmt: skip
+        [
+            (
+                "MARKDOWN-intro",
+                {"type": "MARKDOWN", "meta": {"width": 12, "height": 12, "code": d.intro}},
+            )
+        ]
+    ]
     for row in d.rows:
         items = []
         for chart, width, height in row:
@@ -1333,9 +1344,7 @@ def build(out: Path) -> dict[str, Any]:
     for name, content in files.items():
         path = out / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = yaml.dump(
-            content, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100
-        )
+        text = yaml.dump(content, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
         path.write_text(text, encoding="utf-8")
     return files
 

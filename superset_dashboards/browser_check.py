@@ -111,7 +111,7 @@ def open_dashboard(page: Any, base: str, slug: str, out: Path, timeout: float) -
         m = SLICE_ID.search(r.url) or SLICE_ID.search(r.request.post_data or "")
         try:
             body = r.text()
-        except Exception as exc:  # noqa: BLE001 (a navigation may discard the body)
+        except Exception as exc:
             body = json.dumps({"error": f"no body: {exc}"})
         key = int(m.group(1) or m.group(2)) if m else -len(payloads) - 1
         (resp_dir / f"{key}.json").write_text(body)
@@ -138,8 +138,10 @@ def open_dashboard(page: Any, base: str, slug: str, out: Path, timeout: float) -
     deadline = t0 + timeout
     while time.monotonic() < deadline:
         state = page.evaluate(WAIT_JS)
-        if state["total"] >= len(expected) and state["pending"] == 0 and len(responses) >= len(
-            expected
+        if (
+            state["total"] >= len(expected)
+            and state["pending"] == 0
+            and len(responses) >= len(expected)
         ):
             break
         page.wait_for_timeout(250)
@@ -208,9 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                     open_dashboard(page, args.url, slug, args.out / args.user, args.timeout)
                 )
             if args.sqllab:
-                report["sqllab"] = check_sqllab(
-                    page, args.url, args.out / args.user / "sqllab.png"
-                )
+                report["sqllab"] = check_sqllab(page, args.url, args.out / args.user / "sqllab.png")
             lst = page.request.get(f"{args.url}/api/v1/dashboard/?q=(page_size:100)")
             report["dashboard_list"] = (
                 sorted(d["slug"] for d in lst.json()["result"]) if lst.status == 200 else []

@@ -224,7 +224,7 @@ def _build(con: duckdb.DuckDBPyConnection, p: Preset, start: date, end: date) ->
     """)
 
     # --- persons ------------------------------------------------------------------
-    con.execute(f"""
+    con.execute("""
     CREATE TABLE marts.dim_person AS
     SELECT person_key, 'RIC' AS identity_kind,
       ['张', '李', '王', '陈', '刘', '黄'][CAST(1 + hash(k, 'n') % 6 AS BIGINT)] || '**' AS name_masked,
@@ -315,7 +315,7 @@ def _build(con: duckdb.DuckDBPyConnection, p: Preset, start: date, end: date) ->
       {h("k", "ret")} AS ret_share
     FROM b
     """)
-    con.execute(f"""
+    con.execute("""
     CREATE TABLE scratch.ent_ev AS
     SELECT k, 'FILED' AS event, CAST(filed_d AS TIMESTAMP) + INTERVAL 9 HOUR AS event_time
       FROM scratch.ent

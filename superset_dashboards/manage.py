@@ -120,17 +120,6 @@ def passwords() -> dict[str, str]:
 # ------------------------------------------------------------------------------- init
 
 
-def superset_cli(*args: str) -> None:
-    # `python -m superset.cli.main` is a silent no-op: call the click group itself.
-    code = "import sys; from superset.cli.main import superset; sys.exit(superset())"
-    cmd = [sys.executable, "-c", code, *args]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    out = res.stdout + res.stderr
-    (HOME / "init.log").open("a").write(f"$ superset {' '.join(args)}\n{out}\n")
-    if res.returncode != 0:
-        raise Fail(f"superset {' '.join(args)} failed:\n{out[-3000:]}")
-
-
 def metadata_fingerprint() -> dict[str, str]:
     from importlib.metadata import version
 
@@ -146,43 +135,63 @@ def cmd_init(args: argparse.Namespace) -> None:
     pw = passwords()
     fp = metadata_fingerprint()
     done = json.loads(INIT_MARKER.read_text()) if INIT_MARKER.exists() else None
-    if done != fp or args.force:
-        log("superset db upgrade ...")
-        superset_cli("db", "upgrade")
-        log("superset init (roles and permissions) ...")
-        superset_cli("init")
-    else:
-        log("metadata database already initialised")
-    app = create_app()
+    app = get_app()
     with app.app_context():
+        if done != fp or args.force:
+            # What `superset db upgrade` and `superset init` do, in this one process.
+            from flask_migrate import upgrade
+            from superset import appbuilder, db
+            from superset import security_manager as sm
+
+            log("superset db upgrade ...")
+            with contextlib.redirect_stdout(sys.stderr):
+                upgrade()
+            log("superset init (roles and permissions) ...")
+            appbuilder.add_permissions(update_perms=True)
+            sm.sync_role_definitions()
+            db.session.commit()
+        else:
+            log("metadata database already initialised")
         ensure_user("admin", pw["admin"])
     INIT_MARKER.write_text(json.dumps(fp))
     log(f"init done in {time.monotonic() - t0:.1f}s (passwords in {PASSWORDS})")
 
 
-def create_app():  # noqa: ANN201
+_APP: Any = None
+
+
+def get_app() -> Any:
+    """The Superset Flask app of this process (created once)."""
+    global _APP
+    if _APP is None:
+        _APP = create_app()
+    return _APP
+
+
+def create_app() -> Any:
     import logging
     import warnings
 
     warnings.filterwarnings("ignore", module="sqlalchemy")
     warnings.filterwarnings("ignore", message=".*flush process.*")
-
-    from superset.app import create_app as superset_create_app
-
     logging.getLogger("superset").setLevel(logging.WARNING)
-    return superset_create_app()
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Superset prints "Loaded your LOCAL configuration..." on stdout: keep stdout ours.
+    with contextlib.redirect_stdout(sys.stderr):
+        from superset.app import create_app as superset_create_app
+
+        return superset_create_app()
 
 
 def ensure_user(username: str, password: str) -> Any:
-    from superset import db, security_manager as sm
+    from superset import db
+    from superset import security_manager as sm
 
     role_name, first, last = USERS[username]
     role = sm.find_role(role_name) or sm.add_role(role_name)
     user = sm.find_user(username=username)
     if user is None:
-        user = sm.add_user(
-            username, first, last, f"{username}@gridwatch.invalid", [role], password
-        )
+        user = sm.add_user(username, first, last, f"{username}@gridwatch.invalid", [role], password)
         if not user:
             raise Fail(f"could not create user {username}")
     else:
@@ -240,8 +249,7 @@ class Api:
     def __init__(self, url: str | None, username: str, password: str) -> None:
         self.url = url
         if url is None:
-            self.app = create_app()
-            self.client = self.app.test_client()
+            self.client = get_app().test_client()
         else:
             import requests
 
@@ -270,15 +278,13 @@ class Api:
             r = self.client.open(path, method=method, headers=headers, **kw)
             try:
                 body = r.get_json()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 body = None
             return r.status_code, body if body is not None else r.get_data(as_text=True)
         import requests
 
         try:
-            r = self.session.request(
-                method, self.url + path, headers=headers, timeout=300, **kw
-            )
+            r = self.session.request(method, self.url + path, headers=headers, timeout=300, **kw)
         except requests.ConnectionError as exc:
             raise Fail(f"cannot reach Superset at {self.url}: {exc}") from exc
         try:
@@ -324,13 +330,11 @@ def cmd_import(args: argparse.Namespace) -> None:
     if status != 200:
         raise Fail(f"assets import rejected (HTTP {status}):\n{format_import_errors(body)}")
     log(f"imported {assets} into {args.url or 'Superset (in process)'}: {body}")
-    if args.url is None:
-        app = api.app
-    else:
-        app = create_app()
-    with app.app_context():
+    with get_app().app_context():
         sync_access(serving, pw)
-        counts = inventory()["counts"]
+        inv = inventory()
+    (HOME / "inventory.json").write_text(json.dumps(inv, ensure_ascii=False, indent=1))
+    counts = inv["counts"]
     problems = check_serving(serving)
     for p in problems:
         print(f"WARNING: serving file: {p}", file=sys.stderr)
@@ -339,6 +343,11 @@ def cmd_import(args: argparse.Namespace) -> None:
         + ", ".join(f"{v} {k}" for k, v in counts.items())
         + f"; import took {time.monotonic() - t0:.1f}s"
     )
+
+
+def cmd_dashboards(args: argparse.Namespace) -> None:
+    cmd_init(args)
+    cmd_import(args)
 
 
 def check_serving(serving: Path) -> list[str]:
@@ -391,7 +400,8 @@ def choose_street(serving: Path) -> tuple[str, str]:
 
 def sync_access(serving: Path, pw: dict[str, str]) -> None:
     """Roles Leader, Analyst, StreetLeader (+ RLS) and their example users; idempotent."""
-    from superset import db, security_manager as sm
+    from superset import db
+    from superset import security_manager as sm
     from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
     from superset.models.core import Database
     from superset.utils.core import RowLevelSecurityFilterType
@@ -517,8 +527,7 @@ def inventory() -> dict[str, Any]:
 
 
 def cmd_inventory(args: argparse.Namespace) -> None:
-    app = create_app()
-    with app.app_context():
+    with get_app().app_context():
         print(json.dumps(inventory(), ensure_ascii=False, indent=1))
 
 
@@ -654,6 +663,11 @@ def main(argv: list[str] | None = None) -> None:
         p = sub.add_parser(name)
         p.add_argument("--port", type=int)
         p.set_defaults(func=func)
+    p = sub.add_parser("dashboards", help="init (if needed) and import, in one process")
+    p.add_argument("--force", action="store_true")
+    p.add_argument("--assets")
+    p.add_argument("--url")
+    p.set_defaults(func=cmd_dashboards)
     sub.add_parser("stop").set_defaults(func=cmd_stop)
     sub.add_parser("inventory").set_defaults(func=cmd_inventory)
     p = sub.add_parser("bench", help="chart-data latency (p50, p95) on city-sized marts")

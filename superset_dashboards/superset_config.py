@@ -17,7 +17,10 @@ from datetime import timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SUPERSET_HOME = Path(os.environ.get("GRIDWATCH_SUPERSET_HOME") or HERE / ".home").resolve()
+# State folder: manage.py sets GRIDWATCH_SUPERSET_HOME; a container sets SUPERSET_HOME.
+SUPERSET_HOME = Path(
+    os.environ.get("GRIDWATCH_SUPERSET_HOME") or os.environ.get("SUPERSET_HOME") or HERE / ".home"
+).resolve()
 SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
 
 
@@ -123,12 +126,11 @@ ZH_OVERRIDES = {
 }
 
 
-def FLASK_APP_MUTATOR(app):  # noqa: N802 (Superset's name)
+def FLASK_APP_MUTATOR(app):
     import json as _json
 
-    from flask import Response, request
-
     import superset
+    from flask import Response, request
 
     packs: dict[str, bytes] = {}
 

@@ -1,0 +1,37 @@
+# Superset dashboards (issue 7). Included by the main Makefile:
+#     include superset_dashboards/superset.mk
+# Superset runs from its own venv (it pins sqlalchemy 1.4 and pandas 2.1).
+# Environment: GRIDWATCH_SERVING (the serving file), SUPERSET_PORT (8088),
+# GRIDWATCH_SUPERSET_HOME (state: metadata DB, secret key, passwords; untracked).
+
+SUPERSET_DIR ?= superset_dashboards
+PY_SUPERSET ?= $(SUPERSET_DIR)/.venv/bin/python
+SUPERSET_MANAGE ?= $(PY_SUPERSET) $(SUPERSET_DIR)/manage.py
+SUPERSET_VENV_STAMP ?= $(SUPERSET_DIR)/.venv/.gridwatch-synced
+SUPERSET_APT ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo) apt-get
+
+.PHONY: superset-setup dashboards superset-up superset-down bench-superset
+
+superset-setup: $(SUPERSET_VENV_STAMP) ## Superset's own venv (uv, locked) and Debian Chromium + CJK fonts for the browser test
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+		echo "installing Debian chromium and fonts-noto-cjk"; \
+		$(SUPERSET_APT) update && $(SUPERSET_APT) install -y chromium fonts-noto-cjk; \
+	fi
+
+# Bytecode is compiled at install: with PYTHONDONTWRITEBYTECODE set, every Superset
+# start would otherwise recompile thousands of modules (~10 s each time).
+$(SUPERSET_VENV_STAMP): $(SUPERSET_DIR)/uv.lock $(SUPERSET_DIR)/pyproject.toml
+	uv sync --frozen --compile-bytecode --project $(SUPERSET_DIR)
+	@touch $@
+
+dashboards: $(SUPERSET_VENV_STAMP) ## Superset: init if needed, import the dashboards (overwrite, idempotent), roles and users
+	$(SUPERSET_MANAGE) dashboards
+
+superset-up: $(SUPERSET_VENV_STAMP) ## Start Superset on 127.0.0.1:SUPERSET_PORT (default 8088) and print its URL
+	$(SUPERSET_MANAGE) start
+
+superset-down: ## Stop Superset (if this checkout started it)
+	@if [ -x $(PY_SUPERSET) ]; then $(SUPERSET_MANAGE) stop; fi
+
+bench-superset: $(SUPERSET_VENV_STAMP) ## Chart-data latency p50/p95 through the Superset API on ~a year of city-sized marts
+	$(SUPERSET_MANAGE) bench
