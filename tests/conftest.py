@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,35 @@ def example_settings(tmp_path_factory, examples) -> Settings:
             assert [f.file_name for r in exc.results for f in r.rejected] == ["readme.txt"]
     build(settings)
     return settings
+
+
+AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+
+
+@pytest.fixture(scope="session")
+def airflow_home(tmp_path_factory) -> Path:
+    """An initialised Airflow home: the Makefile's when `make test` runs, else a fresh one."""
+    configured = os.environ.get("AIRFLOW_HOME")
+    if configured and (Path(configured) / ".initialised").exists():
+        return Path(configured)
+    home = tmp_path_factory.mktemp("airflow")
+    env = airflow_env(home)
+    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [AIRFLOW, "pools", "set", "gridwatch_warehouse", "1", "DuckDB writer"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return home
+
+
+def airflow_env(home: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(base or os.environ)
+    env.update(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__CORE__DAGS_FOLDER=str(REPO_ROOT / "dags"),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        GX_ANALYTICS_ENABLED="false",
+    )
+    return env

@@ -11,42 +11,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import EXAMPLE_DATES, EXAMPLES, make_settings, settings_env
+from conftest import EXAMPLE_DATES, EXAMPLES, airflow_env, make_settings, settings_env
 from mart_compare import compare
 
 from gridwatch.config import REPO_ROOT
+from gridwatch.services import AIRFLOW
 
-AIRFLOW = Path(sys.executable).with_name("airflow")
 DAG_ID = "gridwatch_daily"
-
-
-@pytest.fixture(scope="module")
-def airflow_home(tmp_path_factory) -> Path:
-    """An initialised Airflow home: the Makefile's when `make test` runs, else a fresh one."""
-    configured = os.environ.get("AIRFLOW_HOME")
-    if configured and (Path(configured) / ".initialised").exists():
-        return Path(configured)
-    home = tmp_path_factory.mktemp("airflow")
-    env = airflow_env(home)
-    subprocess.run([str(AIRFLOW), "db", "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [str(AIRFLOW), "pools", "set", "gridwatch_warehouse", "1", "DuckDB writer"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    return home
-
-
-def airflow_env(home: Path, base: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(base or os.environ)
-    env.update(
-        AIRFLOW_HOME=str(home),
-        AIRFLOW__CORE__DAGS_FOLDER=str(REPO_ROOT / "dags"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        GX_ANALYTICS_ENABLED="false",
-    )
-    return env
 
 
 def dags_test(home: Path, settings, day) -> subprocess.CompletedProcess:

@@ -118,6 +118,10 @@ def stop(name: str, timeout: float = 30.0) -> bool:
 
 
 def _group_alive(pgid: int) -> bool:
+    try:  # a leader we started ourselves stays a zombie until reaped
+        os.waitpid(pgid, os.WNOHANG)
+    except ChildProcessError:
+        pass
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
