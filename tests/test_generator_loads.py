@@ -1,0 +1,72 @@
+"""Property: whatever the generator writes loads with exactly the outcome it intended
+(status, rows read, quarantine counts per reason) — for any seed."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections import Counter
+
+import duckdb
+from conftest import make_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gridwatch.generator import generate
+from gridwatch.load import RejectedFilesError
+from gridwatch.pipeline import load_feeds
+
+START = dt.date(2021, 8, 2)
+DAYS = 3
+
+
+@settings(
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(min_value=0, max_value=10_000))
+def test_generated_delivery_loads_as_the_manifest_says(tmp_path_factory, seed):
+    root = tmp_path_factory.mktemp(f"gen{seed}")
+    manifest = generate("mini", DAYS, seed, root / "out", start=START)
+    config = make_settings(
+        root, landing=root / "out" / "landing", reference=root / "out" / "reference"
+    )
+    for offset in range(DAYS):
+        with contextlib.suppress(RejectedFilesError):  # intended rejections are compared below
+            load_feeds(config, START + dt.timedelta(days=offset))
+    con = duckdb.connect(str(config.warehouse), read_only=True)
+    try:
+        status = {
+            (feed, str(day), name): (st_, read, quarantined)
+            for feed, day, name, st_, read, quarantined in con.execute(
+                "select feed, delivery_date, file_name, status, rows_read, rows_quarantined from raw.load_log"
+            ).fetchall()
+        }
+        reasons = Counter(
+            {
+                (feed, str(day), name, reason): n
+                for feed, day, name, reason, n in con.execute(
+                    "select feed, delivery_date, file_name, reason, count(*) from raw.quarantine group by all"
+                ).fetchall()
+            }
+        )
+    finally:
+        con.close()
+    expected_status = {
+        (f.feed, str(f.delivery_date), f.file_name): (
+            f.status,
+            f.rows_read,
+            sum(f.quarantine.values()),
+        )
+        for f in manifest.files
+    }
+    expected_reasons = Counter(
+        {
+            (f.feed, str(f.delivery_date), f.file_name, reason): n
+            for f in manifest.files
+            for reason, n in f.quarantine.items()
+        }
+    )
+    assert status == expected_status
+    assert reasons == expected_reasons
+    assert any(f.status == "REJECTED" for f in manifest.files)
+    assert sum(expected_reasons.values()) > 0
