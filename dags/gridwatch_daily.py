@@ -46,13 +46,14 @@ def delivery_date(logical_date: dt.datetime) -> dt.date:
     doc_md=__doc__,
 )
 def gridwatch_daily():
-    @task(task_id="load")
-    def load(feed: str, logical_date: dt.datetime | None = None) -> dict:
+    # Return values are single XComs: file names (often Chinese) never become XCom keys.
+    @task(task_id="load", multiple_outputs=False)
+    def load(feed: str, logical_date: dt.datetime | None = None) -> list[dict]:
         from gridwatch.tasks import load_feed
 
         return load_feed(feed, delivery_date(logical_date))
 
-    @task
+    @task(multiple_outputs=False)
     def gate_batches(logical_date: dt.datetime | None = None) -> dict:
         from gridwatch.tasks import gate_batches as run
 
@@ -64,7 +65,7 @@ def gridwatch_daily():
 
         return run()
 
-    @task
+    @task(multiple_outputs=False)
     def gate_marts(logical_date: dt.datetime | None = None) -> dict:
         from gridwatch.tasks import gate_marts as run
 

@@ -20,7 +20,7 @@ def _fail(message: str) -> None:
     raise AirflowFailException(message)
 
 
-def load_feed(feed: str, day: dt.date) -> dict:
+def load_feed(feed: str, day: dt.date) -> list[dict]:
     from gridwatch.load import RejectedFilesError
     from gridwatch.pipeline import load_feeds
     from gridwatch.reference import ReferenceError
@@ -34,8 +34,9 @@ def load_feed(feed: str, day: dt.date) -> dict:
         _fail(str(exc))
     except ReferenceError as exc:
         _fail(f"{exc}\nThen clear this task to re-run the date.")
-    summary = {
-        f.file_name: {
+    summary = [
+        {
+            "file": f.file_name,
             "status": f.status,
             "read": f.rows_read,
             "loaded": f.rows_loaded,
@@ -43,9 +44,9 @@ def load_feed(feed: str, day: dt.date) -> dict:
         }
         for r in results
         for f in r.files
-    }
-    for name, counts in summary.items():
-        log.info("%s/%s/%s: %s", feed, day, name, counts)
+    ]
+    for entry in summary:
+        log.info("%s/%s: %s", feed, day, entry)
     if not summary:
         log.warning("%s/%s: no files delivered", feed, day)
     return summary
