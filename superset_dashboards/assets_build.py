@@ -974,7 +974,7 @@ COVERAGE = Dashboard(
                    ["pushed_persons", "verified_persons", "managed_persons", "under_management",
                     "backlog_persons", "overdue_persons", "coverage_rate"],
                    sort_by="backlog_persons",
-                   description="所选日期范围最后一天"), 12, 40),
+                   description="所选日期范围最后一天"), 12, 50),
         ],
         [
             (table("cov_by_community", "各社区核查情况", "coverage_asof",

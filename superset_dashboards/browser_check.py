@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+VIEWPORT = {"width": 1600, "height": 1000}
 SLICE_ID = re.compile(r"%22slice_id%22%3A(\d+)|\"slice_id\":\s*(\d+)")
 
 WAIT_JS = """
@@ -66,7 +67,7 @@ def launch(playwright: Any) -> Any:
 
 
 def new_page(browser: Any, base: str) -> Any:
-    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     page = ctx.new_page()
     page.set_default_timeout(60_000)
 
@@ -133,20 +134,29 @@ def open_dashboard(page: Any, base: str, slug: str, out: Path, timeout: float) -
 
     page.on("response", on_response)
     t0 = time.monotonic()
+    page.set_viewport_size(VIEWPORT)
     page.goto(f"{base}/superset/dashboard/{slug}/")
-    state = {"total": 0, "pending": -1}
     deadline = t0 + timeout
-    while time.monotonic() < deadline:
-        state = page.evaluate(WAIT_JS)
-        if (
-            state["total"] >= len(expected)
-            and state["pending"] == 0
-            and len(responses) >= len(expected)
-        ):
-            break
-        page.wait_for_timeout(250)
+
+    def settle() -> dict[str, int]:
+        state = {"total": 0, "pending": -1}
+        while time.monotonic() < deadline:
+            state = page.evaluate(WAIT_JS)
+            n = len(expected)
+            if state["total"] >= n and state["pending"] == 0 and len(responses) >= n:
+                break
+            page.wait_for_timeout(250)
+        return state
+
+    state = settle()
     seconds = time.monotonic() - t0
-    page.wait_for_timeout(500)  # let the last chart finish its animation
+    # Superset virtualises the dashboard: charts outside the viewport are not drawn.
+    # Make the viewport as tall as the page so that every chart is drawn at once.
+    height = page.evaluate("document.documentElement.scrollHeight")
+    if height > VIEWPORT["height"]:
+        page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+        state = settle()
+    page.wait_for_timeout(800)  # let the last chart finish its animation
     cards = page.evaluate(READ_JS)
     shot = out / f"{slug}.png"
     page.screenshot(path=str(shot), full_page=True)

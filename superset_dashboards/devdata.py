@@ -24,6 +24,9 @@ from pathlib import Path
 
 import duckdb
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from marts_schema import MARTS
+
 STREETS = [
     ("440307001", "平湖街道"),
     ("440307002", "南湾街道"),
@@ -234,7 +237,7 @@ def _build(con: duckdb.DuckDBPyConnection, p: Preset, start: date, end: date) ->
       CASE WHEN hash(k, 'sx') % 2 = 0 THEN '男' ELSE '女' END AS gender,
       CAST(1950 + hash(k, 'by') % 55 AS BIGINT) AS birth_year,
       issued_at AS first_pushed_at, issued_at AS last_pushed_at,
-      CAST(1 AS BIGINT) AS push_records, topic AS topics,
+      CAST(1 AS BIGINT) AS push_records, CAST(1 AS BIGINT) AS topics,
       CASE WHEN satisfied_at IS NULL THEN 'OPEN' ELSE outcome END AS status,
       CASE WHEN satisfied_at IS NOT NULL THEN measure END AS measure,
       CASE WHEN satisfied_at IS NOT NULL THEN measure_until END AS measure_until,
@@ -461,9 +464,19 @@ def main(argv: list[str] | None = None) -> int:
         "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'marts'"
         " ORDER BY 1"
     ).fetchall()
+    have = con.execute(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'marts' ORDER BY table_name, ordinal_position"
+    ).fetchall()
     con.close()
     for name, n in rows:
         print(f"marts.{name}: {n} rows")
+    got: dict[str, list[tuple[str, str]]] = {}
+    for table, column, dtype in have:
+        got.setdefault(table, []).append((column, dtype))
+    wrong = {t: got.get(t) for t, cols in MARTS.items() if got.get(t) != cols}
+    if wrong or set(got) != set(MARTS):
+        raise SystemExit(f"devdata does not match marts_schema.py: {sorted(wrong)}")
     return 0
 
 

@@ -114,6 +114,9 @@ def passwords() -> dict[str, str]:
         with os.fdopen(fd, "w") as fh:
             json.dump(current, fh, indent=2)
         os.replace(tmp, PASSWORDS)
+    if os.environ.get("SUPERSET_ADMIN_PASSWORD"):
+        # A deployment that manages the admin's password itself (compose's .env).
+        current = {**current, "admin": os.environ["SUPERSET_ADMIN_PASSWORD"]}
     return current
 
 
