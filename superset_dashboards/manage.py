@@ -123,10 +123,11 @@ def passwords() -> dict[str, str]:
 # ------------------------------------------------------------------------------- init
 
 
-def metadata_fingerprint() -> dict[str, str]:
+def metadata_fingerprint(app: Any) -> dict[str, str]:
+    """Which Superset version initialised which metadata database (to skip re-init)."""
     from importlib.metadata import version
 
-    uri = os.environ.get("SUPERSET_DATABASE_URI") or f"sqlite:///{HOME / 'superset.db'}"
+    uri = str(app.config["SQLALCHEMY_DATABASE_URI"])
     return {
         "superset": version("apache-superset"),
         "metadata": hashlib.sha256(uri.encode()).hexdigest()[:16],
@@ -136,9 +137,9 @@ def metadata_fingerprint() -> dict[str, str]:
 def cmd_init(args: argparse.Namespace) -> None:
     t0 = time.monotonic()
     pw = passwords()
-    fp = metadata_fingerprint()
-    done = json.loads(INIT_MARKER.read_text()) if INIT_MARKER.exists() else None
     app = get_app()
+    fp = metadata_fingerprint(app)
+    done = json.loads(INIT_MARKER.read_text()) if INIT_MARKER.exists() else None
     with app.app_context():
         if done != fp or args.force:
             # What `superset db upgrade` and `superset init` do, in this one process.
@@ -543,8 +544,11 @@ def _pid() -> int | None:
     except (FileNotFoundError, ValueError):
         return None
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    # Only our gunicorn: a stale pid file must not make us signal someone else's process.
+    if b"gunicorn" not in cmdline or b"superset.app:create_app()" not in cmdline:
         return None
     return pid
 
