@@ -41,7 +41,9 @@ WAIT_JS = """
   const pending = charts.filter(c =>
     c.querySelector('[data-test="loading-indicator"]') ||
     !c.querySelector('[data-test="slice-container"], .ant-alert, [role="alert"]'));
-  return {total: charts.length, pending: pending.length};
+  const numbers = [...document.querySelectorAll(
+    '[data-test="chart-grid-component"] .header-line')].filter(e => e.innerText.trim());
+  return {total: charts.length, pending: pending.length, numbers: numbers.length};
 }
 """
 
@@ -100,6 +102,11 @@ def open_dashboard(page: Any, base: str, slug: str, out: Path, timeout: float) -
     dash = info.json()["result"]
     charts = page.request.get(f"{base}/api/v1/dashboard/{slug}/charts").json()["result"]
     expected = {c["id"]: c["slice_name"] for c in charts}
+    big = sum(
+        1
+        for c in charts
+        if (c.get("form_data") or {}).get("viz_type") in ("big_number", "big_number_total")
+    )
 
     responses: dict[int, dict[str, Any]] = {}
     payloads: list[dict[str, Any]] = []
@@ -143,7 +150,12 @@ def open_dashboard(page: Any, base: str, slug: str, out: Path, timeout: float) -
         while time.monotonic() < deadline:
             state = page.evaluate(WAIT_JS)
             n = len(expected)
-            if state["total"] >= n and state["pending"] == 0 and len(responses) >= n:
+            if (
+                state["total"] >= n
+                and state["pending"] == 0
+                and state["numbers"] >= big
+                and len(responses) >= n
+            ):
                 break
             page.wait_for_timeout(250)
         return state
@@ -168,6 +180,7 @@ def open_dashboard(page: Any, base: str, slug: str, out: Path, timeout: float) -
         "charts_expected": len(expected),
         "charts_on_page": state["total"],
         "charts_pending": state["pending"],
+        "big_numbers_expected": big,
         "chart_data": {str(k): v for k, v in sorted(responses.items())},
         "missing_chart_data": sorted(set(expected) - set(responses)),
         "cards": cards,

@@ -254,6 +254,8 @@ def test_leader_sees_every_dashboard_rendered_in_chromium(superset) -> None:
         assert DASHBOARDS[d["slug"]] in d["page_text"]
     coverage = next(d for d in report["dashboards"] if d["slug"] == "gridwatch-coverage")
     want = last_day_totals(superset.serving)
+    assert coverage["big_numbers_expected"] == 7
+    assert "积压人数" in coverage["big_numbers"], coverage["cards"]
     assert as_int(coverage["big_numbers"]["积压人数"]) == want["backlog"]
     assert as_int(coverage["big_numbers"]["推送人数"]) == want["pushed"]
     # Chinese labels on the page (titles, column labels), not the mart's column names.
