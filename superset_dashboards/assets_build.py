@@ -1140,7 +1140,8 @@ PIPELINE = Dashboard(
                         viz="echarts_timeseries_bar", groupby=["result_label"], stack=True),
              6, 50),
             (raw_table("pl_quality_failures", "未通过的质量校验", "quality",
-                       ["run_date", "suite", "expectation", "severity_label", "observed_value"],
+                       ["run_date", "suite", "expectation", "column_name", "severity_label",
+                        "observed_value"],
                        order_by=[("run_date", False)], filters=[where("NOT success")]), 6, 50),
         ],
         [

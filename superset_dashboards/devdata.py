@@ -235,7 +235,7 @@ def _build(con: duckdb.DuckDBPyConnection, p: Preset, start: date, end: date) ->
         AS id_masked,
       '138****' || lpad(CAST(hash(k, 'ph') % 10000 AS VARCHAR), 4, '0') AS phone_masked,
       CASE WHEN hash(k, 'sx') % 2 = 0 THEN '男' ELSE '女' END AS gender,
-      CAST(1950 + hash(k, 'by') % 55 AS BIGINT) AS birth_year,
+      CAST(1950 + hash(k, 'by') % 55 AS INTEGER) AS birth_year,
       issued_at AS first_pushed_at, issued_at AS last_pushed_at,
       CAST(1 AS BIGINT) AS push_records, CAST(1 AS BIGINT) AS topics,
       CASE WHEN satisfied_at IS NULL THEN 'OPEN' ELSE outcome END AS status,
@@ -283,7 +283,7 @@ def _build(con: duckdb.DuckDBPyConnection, p: Preset, start: date, end: date) ->
     ), x AS (
       SELECT d.d AS report_date, cp.*, cp.checkpoint_code || d.d AS k FROM scratch.days d, cp
     )
-    SELECT report_date, checkpoint_code, street_code, community_code,
+    SELECT report_date, checkpoint_code, community_code, street_code,
       CAST(200 + floor({h("k", "in")} * 400) AS BIGINT) AS events_in,
       CAST(180 + floor({h("k", "out")} * 400) AS BIGINT) AS events_out,
       CAST(floor({h("k", "fev")} * 3) AS BIGINT) AS fever_alerts,
@@ -443,7 +443,8 @@ def _build(con: duckdb.DuckDBPyConnection, p: Preset, start: date, end: date) ->
     ), x AS (
       SELECT e.*, d.d AS run_date, e.expectation || d.d AS k FROM e, scratch.days d
     )
-    SELECT suite, run_date, expectation, severity,
+    SELECT suite, run_date, expectation,
+      regexp_extract(expectation, '\\(([a-z_]+)', 1) AS column_name, severity,
       {h("k", "ok")} > CASE WHEN severity = 'warning' THEN 0.1 ELSE 0.02 END AS success,
       CAST(round({h("k", "obs")} * 100, 1) AS VARCHAR) || '%' AS observed_value,
       CAST(run_date AS TIMESTAMP) + INTERVAL 23 HOUR + INTERVAL 30 MINUTE AS validated_at
