@@ -8,20 +8,22 @@ SUPERSET_DIR ?= superset_dashboards
 PY_SUPERSET ?= $(SUPERSET_DIR)/.venv/bin/python
 SUPERSET_MANAGE ?= $(PY_SUPERSET) $(SUPERSET_DIR)/manage.py
 SUPERSET_VENV_STAMP ?= $(SUPERSET_DIR)/.venv/.gridwatch-synced
+# The main Makefile's $(UV) (bootstrapped into .tools/ when the machine has no uv).
+SUPERSET_UV ?= $(or $(UV),uv)
 SUPERSET_APT ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo) apt-get
 
 .PHONY: superset-setup dashboards superset-up superset-down bench-superset
 
 superset-setup: $(SUPERSET_VENV_STAMP) ## Superset's own venv (uv, locked) and Debian Chromium + CJK fonts for the browser test
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
 		echo "installing Debian chromium and fonts-noto-cjk"; \
 		$(SUPERSET_APT) update && $(SUPERSET_APT) install -y chromium fonts-noto-cjk; \
 	fi
 
 # Bytecode is compiled at install: with PYTHONDONTWRITEBYTECODE set, every Superset
 # start would otherwise recompile thousands of modules (~10 s each time).
-$(SUPERSET_VENV_STAMP): $(SUPERSET_DIR)/uv.lock $(SUPERSET_DIR)/pyproject.toml
-	uv sync --frozen --compile-bytecode --project $(SUPERSET_DIR)
+$(SUPERSET_VENV_STAMP): $(SUPERSET_DIR)/uv.lock $(SUPERSET_DIR)/pyproject.toml | $(UV)
+	$(SUPERSET_UV) sync --frozen --compile-bytecode --project $(SUPERSET_DIR)
 	@touch $@
 
 dashboards: $(SUPERSET_VENV_STAMP) ## Superset: init if needed, import the dashboards (overwrite, idempotent), roles and users
