@@ -134,3 +134,11 @@ def test_birth_date_must_not_follow_the_row_date(tmp_path):
         (1, False),
         (2, True),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(" 张三 ", "张三"), ("\t张三\u3000", "张三"), ("\u3000", None), ("", None), ("a b", "a b")],
+)
+def test_text_is_trimmed_of_ascii_and_ideographic_spaces(con, text, expected):
+    assert one(con, "gw_text(?)", text) == expected

@@ -3,6 +3,7 @@ and nothing listens beyond localhost."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -28,10 +29,8 @@ def _listening_addresses(port: int) -> set[str]:
 
 
 def _alive(pid: int) -> bool:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
     try:
         os.killpg(pid, 0)
     except ProcessLookupError:

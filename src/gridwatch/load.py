@@ -50,6 +50,16 @@ class PartitionResult:
         return [f for f in self.files if f.status == "REJECTED"]
 
 
+@dataclass
+class _Loaded:
+    """A file read into temporary tables, waiting for the partition swap."""
+
+    result: FileResult
+    table: str  # normalised rows with their reasons
+    stage: str  # the cells as delivered (for quarantine raw values)
+    prepared: PreparedFile
+
+
 class RejectedFilesError(Exception):
     """Some files of a partition were rejected; the others were loaded."""
 
@@ -103,10 +113,19 @@ def _stage(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, table: str) -
             ) from exc
 
 
+# Column kinds whose parsing is costly per row: they are parsed once per distinct value.
+_MAPPED_KINDS = {"timestamp", "date", "temperature"}
+
+
 def _normalise(
     con: duckdb.DuckDBPyConnection, feed: Feed, prepared: PreparedFile, stage: str, out: str
 ) -> None:
-    """Clean, type and give a quarantine reason to every non-empty staged row."""
+    """Clean, type and give a quarantine reason to every non-empty staged row.
+
+    Timestamps, dates, temperatures, phones and identity numbers repeat a lot
+    (a city's checkpoint log has millions of rows but few distinct values), so
+    they are parsed once per distinct value into a small map and joined back.
+    """
     keys = _header_keys(prepared.header)
     known = set(prepared.columns.values())
     width = len(prepared.header)
@@ -116,46 +135,93 @@ def _normalise(
         else f"cast(null as varchar) as v_{c.name}"
         for c in feed.columns
     ]
-    raw_values = "json_object(" + ", ".join(f"'{k}', c{i}" for i, k in enumerate(keys)) + ")"
     unknown = [i for i in range(width) if i not in known]
     extras = (
         "json_object(" + ", ".join(f"'{keys[i]}', c{i}" for i in unknown) + ")"
         if unknown
         else "cast(null as json)"
     )
-    not_empty = " or ".join(f"gw_text(c{i}) is not null" for i in range(width))
-    typed = [f"{typed_expr(c)} as t_{c.name}" for c in feed.columns]
+    # wholly empty rows are skipped and not counted (§2)
+    unknown_text = "".join(f", gw_text(c{i}) as u{i}" for i in unknown)
+    any_value = (
+        "coalesce("
+        + ", ".join([f"v_{c.name}" for c in feed.columns] + [f"u{i}" for i in unknown])
+        + ")"
+    )
+    drop_unknown = f" exclude ({', '.join(f'u{i}' for i in unknown)})" if unknown else ""
+    con.execute(
+        f"""create or replace temp table {out}_clean as
+            select *{drop_unknown} from (
+                select rowid + 1 as row_number, {", ".join(cleaned)}, {extras} as extras{unknown_text}
+                from {stage}
+            ) where {any_value} is not null"""
+    )
+
+    maps: list[str] = []
+    typed: list[str] = []
+    for col in feed.columns:
+        if col.kind in _MAPPED_KINDS and col.name in prepared.columns:
+            v = (
+                f"v_{col.name}"
+                if col.default is None
+                else f"coalesce(v_{col.name}, '{col.default}')"
+            )
+            table = f"{out}_map_{col.name}"
+            expr = typed_expr(col).replace(f"v_{col.name}", "v")
+            con.execute(
+                f"create or replace temp table {table} as select v, {expr} as t "
+                f"from (select distinct {v} as v from {out}_clean) where v is not null"
+            )
+            maps.append(f"left join {table} on {table}.v = {v}")
+            typed.append(f"{table}.t as t_{col.name}")
+        else:
+            typed.append(f"{typed_expr(col)} as t_{col.name}")
+    specials: list[str] = []
+    if "phone" in prepared.columns:
+        table = f"{out}_map_phone"
+        con.execute(
+            f"create or replace temp table {table} as select v, gw_phone(v) as phone, "
+            f"gw_phone_valid(gw_phone(v)) as phone_valid "
+            f"from (select distinct v_phone as v from {out}_clean) where v is not null"
+        )
+        maps.append(f"left join {table} on {table}.v = v_phone")
+        specials += [
+            f"{table}.phone as n_phone",
+            f"coalesce({table}.phone_valid, false) as n_phone_valid",
+        ]
+    else:
+        specials += ["cast(null as varchar) as n_phone", "false as n_phone_valid"]
+    if "id_number" in prepared.columns:
+        table = f"{out}_map_id"
+        con.execute(
+            f"create or replace temp table {table} as select v, gw_id('RIC', v) as ric, "
+            f"gw_id('OTHER', v) as other "
+            f"from (select distinct v_id_number as v from {out}_clean) where v is not null"
+        )
+        maps.append(f"left join {table} on {table}.v = v_id_number")
+        specials += [f"{table}.ric as n_id_ric", f"{table}.other as n_id_other"]
+    else:
+        specials += ["cast(null as varchar) as n_id_ric", "cast(null as varchar) as n_id_other"]
+
     extra_reasons: list[tuple[str, str]] = []
-    joins = ""
+    joins = " ".join(maps)
+    checkpoint_col = ""
     if feed.name == "checkpoint":
-        joins = """left join raw.ref_checkpoints as by_code on by_code.checkpoint_code = v_checkpoint_code
+        joins += """ left join raw.ref_checkpoints as by_code on by_code.checkpoint_code = v_checkpoint_code
                    left join (select checkpoint_name, min(checkpoint_code) as checkpoint_code
                               from raw.ref_checkpoints group by 1) as by_name
                           on by_name.checkpoint_name = v_checkpoint_code"""
-        extra_reasons.append(
-            (
-                "coalesce(by_code.checkpoint_code, by_name.checkpoint_code) is null",
-                "UNKNOWN_CHECKPOINT",
-            )
+        extra_reasons.append(("resolved_checkpoint is null", "UNKNOWN_CHECKPOINT"))
+        checkpoint_col = (
+            ", coalesce(by_code.checkpoint_code, by_name.checkpoint_code) as resolved_checkpoint"
         )
     reason = reason_case(feed, extra_reasons)
-    checkpoint_col = (
-        ", coalesce(by_code.checkpoint_code, by_name.checkpoint_code) as resolved_checkpoint"
-        if feed.name == "checkpoint"
-        else ""
-    )
     query = f"""
-        with cleaned as (
-            select rowid + 1 as row_number, {", ".join(cleaned)},
-                   {raw_values} as raw_values, {extras} as extras
-            from {stage}
-            where {not_empty}
-        ),
-        typed as (
-            select cleaned.*, {", ".join(typed)} {checkpoint_col}, {reason} as reason
-            from cleaned {joins}
+        with typed as (
+            select {out}_clean.*, {", ".join(typed)}, {", ".join(specials)} {checkpoint_col}
+            from {out}_clean {joins}
         )
-        select * from typed
+        select *, {reason} as reason from typed
     """
     if feed.name == "push_list":
         query = f"""
@@ -166,7 +232,19 @@ def _normalise(
                 then 'DUPLICATE_KEY' else reason end as reason)
             from rows
         """
-    con.execute(f"create or replace temp table {out} as {query} order by row_number")
+    con.execute(f"create or replace temp table {out} as {query}")
+    for table in [f"{out}_clean"] + [m.split()[2] for m in maps]:
+        con.execute(f"drop table if exists {table}")
+
+
+def _raw_values_sql(prepared: PreparedFile, stage: str, table: str) -> str:
+    """Quarantined rows with every cell as delivered, keyed by the sender's header names."""
+    keys = _header_keys(prepared.header)
+    values = "json_object(" + ", ".join(f"'{k}', s.c{i}" for i, k in enumerate(keys)) + ")"
+    return (
+        f"select n.row_number, n.reason, {values} as raw_values from {table} as n "
+        f"join {stage} as s on s.rowid + 1 = n.row_number where n.reason is not null"
+    )
 
 
 def _final_select(feed: Feed, table: str) -> str:
@@ -180,23 +258,23 @@ def _final_select(feed: Feed, table: str) -> str:
             id_type = "t_id_type" if feed.name == "push_list" else "'RIC'"
             joins.append(
                 f"left join raw.identifier_checks as ric on ric.kind = 'RIC' "
-                f"and {id_type} = 'RIC' and ric.value = gw_id('RIC', v_id_number)"
+                f"and {id_type} = 'RIC' and ric.value = n_id_ric"
             )
             exprs.append(
-                f"case when {id_type} = 'RIC' then coalesce(ric.normalised, gw_id('RIC', v_id_number)) "
-                f"else gw_id({id_type}, v_id_number) end as id_number"
+                f"case when {id_type} = 'RIC' then coalesce(ric.normalised, n_id_ric) "
+                f"else n_id_other end as id_number"
             )
             exprs.append(
                 f"""case when v_id_number is null then false
                      when {id_type} = 'RIC' then coalesce(ric.valid, false)
                           and ric.birth_date between date '1900-01-01' and {row_date}
-                     else length(regexp_replace(gw_id({id_type}, v_id_number), '[^A-Z0-9]', '', 'g'))
+                     else length(regexp_replace(n_id_other, '[^A-Z0-9]', '', 'g'))
                           >= 5
                 end as id_valid"""
             )
         elif name == "phone":
-            exprs.append("gw_phone(v_phone) as phone")
-            exprs.append("gw_phone_valid(gw_phone(v_phone)) as phone_valid")
+            exprs.append("n_phone as phone")
+            exprs.append("n_phone_valid as phone_valid")
         elif name == "uscc":
             joins.append(
                 "left join raw.identifier_checks as uscc_check on uscc_check.kind = 'USCC' "
@@ -255,7 +333,7 @@ def load_partition(
     feed = FEEDS[feed_name]
     files = partition_files(landing, feed_name, day)
     results: list[FileResult] = []
-    loaded: list[tuple[FileResult, str]] = []
+    loaded: list[_Loaded] = []
     seen: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="gridwatch-") as tmp:
         workdir = Path(tmp)
@@ -277,7 +355,6 @@ def load_partition(
                 result.encoding = prepared.encoding
                 _stage(con, prepared, f"gw_stage_{index}")
                 _normalise(con, feed, prepared, f"gw_stage_{index}", table)
-                con.execute(f"drop table gw_stage_{index}")
             except FileRejected as exc:
                 result.status, result.error = "REJECTED", str(exc)
                 del seen[result.sha256]
@@ -289,8 +366,8 @@ def load_partition(
             result.rows_read = sum(n for _, n in counts)
             result.rows_quarantined = sum(result.reasons.values())
             result.rows_loaded = result.rows_read - result.rows_quarantined
-            loaded.append((result, table))
-        _check_identifiers(con, feed, [t for _, t in loaded])
+            loaded.append(_Loaded(result, table, f"gw_stage_{index}", prepared))
+        _check_identifiers(con, feed, [item.table for item in loaded])
         _replace_partition(con, feed, day, results, loaded)
     return PartitionResult(feed_name, day, results)
 
@@ -301,8 +378,7 @@ def _check_identifiers(con: duckdb.DuckDBPyConnection, feed: Feed, tables: list[
     if "id_number" in {c.name for c in feed.columns}:
         id_type = "t_id_type" if feed.name == "push_list" else "'RIC'"
         values = " union all ".join(
-            f"select gw_id('RIC', v_id_number) from {t} where reason is null and {id_type} = 'RIC'"
-            for t in tables
+            f"select n_id_ric from {t} where reason is null and {id_type} = 'RIC'" for t in tables
         )
         refresh_checks(con, "RIC", values)
     if feed.name == "enterprise_filing":
@@ -317,7 +393,7 @@ def _replace_partition(
     feed: Feed,
     day: dt.date,
     results: list[FileResult],
-    loaded: list[tuple[FileResult, str]],
+    loaded: list[_Loaded],
 ) -> None:
     columns = ", ".join(c.split()[0] for c in raw_columns(feed))
     loaded_at = dt.datetime.now().replace(microsecond=0)
@@ -327,16 +403,16 @@ def _replace_partition(
             where = "delivery_date = ?" + ("" if table == f"raw.{feed.name}" else " and feed = ?")
             params = [day] if table == f"raw.{feed.name}" else [day, feed.name]
             con.execute(f"delete from {table} where {where}", params)
-        for result, table in loaded:
+        for item in loaded:
             con.execute(
-                f"insert into raw.{feed.name} ({columns}) {_final_select(feed, table)}",
-                [day, result.file_name],
+                f"insert into raw.{feed.name} ({columns}) {_final_select(feed, item.table)}",
+                [day, item.result.file_name],
             )
             con.execute(
                 f"""insert into raw.quarantine
-                    select ?, ?, ?, row_number, reason, raw_values from {table}
-                    where reason is not null""",
-                [feed.name, day, result.file_name],
+                    select ?, ?, ?, row_number, reason, raw_values
+                    from ({_raw_values_sql(item.prepared, item.stage, item.table)})""",
+                [feed.name, day, item.result.file_name],
             )
         for r in results:
             con.execute(
@@ -360,8 +436,9 @@ def _replace_partition(
         con.execute("rollback")
         raise
     finally:
-        for _, table in loaded:
-            con.execute(f"drop table if exists {table}")
+        for item in loaded:
+            con.execute(f"drop table if exists {item.table}")
+            con.execute(f"drop table if exists {item.stage}")
 
 
 def summarise(results: list[PartitionResult]) -> str:

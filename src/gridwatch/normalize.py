@@ -44,7 +44,10 @@ def macros_sql() -> list[str]:
     """Temporary macros the normalisation SQL uses (created per connection)."""
     formats = "[" + ", ".join(_q(f) for f in TIMESTAMP_FORMATS) + "]"
     return [
-        f"create or replace temp macro gw_text(s) as nullif(trim(s, {_q(_TRIM)}), '')",
+        # trim(s, chars) is 3x slower than trim(s): use it only when a cell needs it.
+        "create or replace temp macro gw_text(s) as nullif(case when contains(s, '\t') "
+        "or contains(s, '\u3000') or contains(s, '\r') or contains(s, '\n') "
+        f"then trim(s, {_q(_TRIM)}) else trim(s) end, '')",
         # ISO 8601 with an offset ('Z', '+08:00', '+0800') is converted to local time
         # (Asia/Shanghai, UTC+8); everything else is already local time.
         f"""create or replace temp macro gw_ts(s) as (
