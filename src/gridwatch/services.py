@@ -9,6 +9,7 @@ api-server listens on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -118,10 +119,9 @@ def stop(name: str, timeout: float = 30.0) -> bool:
 
 
 def _group_alive(pgid: int) -> bool:
-    try:  # a leader we started ourselves stays a zombie until reaped
+    # a leader we started ourselves stays a zombie until reaped
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pgid, os.WNOHANG)
-    except ChildProcessError:
-        pass
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
