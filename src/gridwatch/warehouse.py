@@ -83,6 +83,7 @@ RAW_DDL = [
         raw_values json
     )""",
     CACHE_DDL,
+    "create table if not exists raw.quality_results (suite varchar not null, run_date date not null, gate varchar not null, expectation varchar not null, column_name varchar, severity varchar not null, success boolean not null, observed_value varchar, validated_at timestamp not null, notes varchar, details json)",
 ]
 
 
