@@ -2,10 +2,9 @@
 
 One Superset is started for the whole module, from its own venv
 (superset_dashboards/.venv, ``make superset-setup``), with a fresh metadata database in
-a temporary home. The serving file is ``GRIDWATCH_SERVING`` when that file exists (e.g.
-one the pipeline published), else a development file written by
-``superset_dashboards/devdata.py``; every number compared here is queried from that same
-file, never written down.
+a temporary home. The serving file is the contract's worked example published by the
+real pipeline (see the ``serving`` fixture); every number compared here is queried from
+that same file, never written down.
 
 Checks: the import is idempotent (twice, once in process and once through the running
 server's API: same objects, same ids, same content); an invalid bundle fails loudly and
@@ -134,16 +133,24 @@ class Superset:
 
 
 @pytest.fixture(scope="module")
-def serving(tmp_path_factory) -> Path:
-    env_file = os.environ.get("GRIDWATCH_SERVING")
-    if env_file:
-        p = Path(env_file)
-        p = p if p.is_absolute() else REPO / p
-        if p.exists():
-            return p.resolve()
-    out = tmp_path_factory.mktemp("serving") / "gridwatch.duckdb"
-    subprocess.run([str(PY), str(SD / "devdata.py"), str(out)], check=True, capture_output=True)
-    return out
+def serving(tmp_path_factory, example_settings) -> Path:
+    """The contract's worked example, loaded, built and published by the real pipeline.
+
+    GRIDWATCH_TEST_SERVING may name another published file (e.g. a demo's); the
+    development file of ``superset_dashboards/devdata.py`` is used only when asked for
+    with GRIDWATCH_TEST_SERVING=devdata.
+    """
+    chosen = os.environ.get("GRIDWATCH_TEST_SERVING")
+    if chosen == "devdata":
+        out = tmp_path_factory.mktemp("serving") / "gridwatch.duckdb"
+        subprocess.run([str(PY), str(SD / "devdata.py"), str(out)], check=True, capture_output=True)
+        return out
+    if chosen:
+        return Path(chosen).resolve()
+    from gridwatch.publish import publish
+
+    publish(example_settings.warehouse, example_settings.serving)
+    return example_settings.serving
 
 
 @pytest.fixture(scope="module")
