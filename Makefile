@@ -90,8 +90,9 @@ lint: setup ## ruff (Python) and sqlfluff (dbt SQL)
 	$(VENV)/bin/ruff format --check src dags tests
 	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/macros
 
-bench: setup ## Benchmarks: ingest vs bare DuckDB read_csv and a pandas row-by-row baseline
+bench: setup ## Benchmarks (ratios measured in one run): ingest vs baselines, orchestration overhead, dbt growth
 	$(PY) -m gridwatch.bench
+	$(PY) -m gridwatch.bench_pipeline
 
 docs: setup ## dbt docs (lineage, exposures) into dbt_project/target
 	GRIDWATCH_WAREHOUSE=$(GRIDWATCH_WAREHOUSE) $(VENV)/bin/dbt docs generate \

@@ -1,0 +1,106 @@
+"""`make bench-pipeline`: the daily run's cost, measured in one run (never asserted).
+
+1. Orchestration overhead: one generated day through ``airflow dags test``
+   against the same day run directly (``gridwatch.pipeline.run_day``: the sum of
+   the work inside the tasks).
+2. Growth: ``dbt build`` time after day 2, day N/2 and day N of a generated
+   wave, and the share of the daily run it takes.
+
+BENCH_PRESET (default ``street``) and BENCH_DAYS (default 30) size the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from gridwatch.build import build
+from gridwatch.config import Settings
+from gridwatch.load import RejectedFilesError
+from gridwatch.pipeline import load_feeds, run_day
+
+START = dt.date(2021, 8, 2)
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        GRIDWATCH_LANDING_DIR=str(settings.landing_dir),
+        GRIDWATCH_REFERENCE_DIR=str(settings.reference_dir),
+        GRIDWATCH_WAREHOUSE=str(settings.warehouse),
+        GRIDWATCH_SERVING=str(settings.serving),
+    )
+    return env
+
+
+def main() -> None:
+    from gridwatch.generator import generate
+    from gridwatch.services import AIRFLOW
+
+    preset = os.environ.get("BENCH_PRESET", "street")
+    days = int(os.environ.get("BENCH_DAYS", "30"))
+    work = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="gridwatch-bench-pipeline-"))
+    print(f"generating {days} {preset} days into {work} …", flush=True)
+    generate(preset, days, 7, work / "gen", start=START, dirty=False)
+
+    def settings(name: str) -> Settings:
+        return Settings(
+            work / "gen" / "landing",
+            work / "gen" / "reference",
+            work / name / "warehouse.duckdb",
+            work / name / "serving.duckdb",
+        )
+
+    # 1. orchestration overhead on day 1
+    direct = settings("direct")
+    started = time.perf_counter()
+    outcome = run_day(direct, START)
+    direct_seconds = time.perf_counter() - started
+    airflow = settings("airflow")
+    started = time.perf_counter()
+    result = subprocess.run(
+        [AIRFLOW, "dags", "test", "gridwatch_daily", START.isoformat()],
+        env=_env(airflow),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    airflow_seconds = time.perf_counter() - started
+    print(
+        f"\none {preset} day ({START}): direct run {direct_seconds:.1f}s ({outcome.message}); "
+        f"airflow dags test {airflow_seconds:.1f}s (exit {result.returncode})"
+    )
+    print(
+        f"  orchestration overhead ratio (airflow / direct): {airflow_seconds / direct_seconds:.2f}x"
+    )
+
+    # 2. growth of dbt build over the wave
+    growth = settings("growth")
+    checkpoints = sorted({2, max(2, days // 2), days})
+    timings: dict[int, tuple[float, float]] = {}
+    for offset in range(days):
+        day = START + dt.timedelta(days=offset)
+        started = time.perf_counter()
+        with contextlib.suppress(RejectedFilesError):
+            load_feeds(growth, day)
+        load_seconds = time.perf_counter() - started
+        if offset + 1 in checkpoints:
+            started = time.perf_counter()
+            build(growth)
+            timings[offset + 1] = (load_seconds, time.perf_counter() - started)
+    base = timings[checkpoints[0]][1]
+    print(f"\ndbt build growth ({preset}):")
+    for day_no, (load_seconds, build_seconds) in timings.items():
+        print(
+            f"  day {day_no:3d}: dbt build {build_seconds:6.1f}s  ({build_seconds / base:.2f}x day 2); "
+            f"load {load_seconds:.1f}s; build share of load+build {build_seconds / (build_seconds + load_seconds):.0%}"
+        )
+
+
+if __name__ == "__main__":
+    main()
