@@ -23,6 +23,7 @@ GX is imported on first use (it takes seconds), never at import of this module.
     python -m gridwatch.quality --init           # write the suites (idempotent)
     python -m gridwatch.quality --validate DATE  # every gate by hand
     python -m gridwatch.quality --docs           # (re)build Data Docs, print the path
+    python -m gridwatch.quality --catalogue      # the suites as Markdown (SUITES.md)
 """
 
 from __future__ import annotations
@@ -83,9 +84,9 @@ OBSERVED_MAX = 600
 class QualityGateError(Exception):
     """A blocking expectation failed; every result of the gate has been stored."""
 
-    def __init__(self, report: GateReport):
-        self.report = report
-        super().__init__(report.failure_message())
+    def __init__(self, report: GateReport | str):
+        self.report = report if isinstance(report, GateReport) else None
+        super().__init__(report if isinstance(report, str) else report.failure_message())
 
 
 @dataclass(frozen=True)
@@ -494,7 +495,7 @@ def check_serving_file(
     try:
         has_names = settings.warehouse.exists()
         if has_names:
-            con.execute(f"attach '{settings.warehouse}' as gw_warehouse (read_only)")
+            con.execute(f"attach {_sql_text(settings.warehouse)} as gw_warehouse (read_only)")
             load_raw_names(con, "gw_warehouse")
             con.execute("detach gw_warehouse")
         frames = [
@@ -514,6 +515,10 @@ def check_serving_file(
     return report
 
 
+def _sql_text(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def _copy_results_into(path: Path, warehouse: Path, day: dt.date) -> None:
     """Replace the rows of ``day`` in the file's marts.mart_quality_results with raw's."""
     con = duckdb.connect(str(path))
@@ -524,7 +529,7 @@ def _copy_results_into(path: Path, warehouse: Path, day: dt.date) -> None:
         ).fetchone()[0]
         if not exists:
             return
-        con.execute(f"attach '{warehouse}' as gw_warehouse (read_only)")
+        con.execute(f"attach {_sql_text(warehouse)} as gw_warehouse (read_only)")
         con.execute("delete from marts.mart_quality_results where run_date = ?", [day])
         # the columns of dbt's mart_quality_results (stg_raw__quality_results: as stored)
         con.execute(
@@ -594,7 +599,15 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--init", action="store_true", help="create or update the GX suites")
     group.add_argument("--validate", type=dt.date.fromisoformat, metavar="DATE")
     group.add_argument("--docs", action="store_true", help="build GX Data Docs")
+    group.add_argument(
+        "--catalogue", action="store_true", help="print the suites as Markdown (SUITES.md)"
+    )
     args = parser.parse_args(argv)
+    if args.catalogue:
+        from gridwatch.quality_suites import catalogue
+
+        sys.stdout.write(catalogue())
+        return 0
     logging.basicConfig(level=logging.WARNING)
     settings = Settings.from_env()
     if args.init:

@@ -45,6 +45,8 @@ RIC_PATTERN = (
 )
 MOBILE_PATTERN = r"(^|[^0-9A-Za-z.])(\+?86)?1[3-9][0-9]{9}($|[^0-9A-Za-z])"
 FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
+# Raw columns with personal data: a frame may test them for NULL, never carry them.
+PERSONAL_COLUMNS = ("name", "id_number", "phone", "verifier", "address", "plate")
 NAME_PATTERN = r"^\p{Han}{2,4}$|^\p{Han}{1,8}([·•．.]\p{Han}{1,8})+$"
 # Columns of these types cannot hold an identity number, a phone or a name.
 UNSCANNED_TYPES = ("DATE", "TIME", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "BOOLEAN", "INTERVAL")
@@ -137,6 +139,8 @@ def batch_rows(con: duckdb.DuckDBPyConnection, feed: str, day: dt.date) -> pd.Da
                 f"date_diff('second', cast($day as timestamp), cast({offsets[name]} as timestamp))"
                 f" / 86400.0 as {name}"
             )
+        elif name in PERSONAL_COLUMNS:  # only its presence is checked: keep the value out
+            cols.append(f"case when {name} is not null then '*' end as {name}")
         elif types[name] == "VARCHAR":
             cols.append(_categorical(con, table, name, where, params))
         else:

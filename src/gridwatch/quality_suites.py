@@ -677,3 +677,37 @@ def suite_specs() -> list[SuiteSpec]:
 
 def specs_for(gate: Gate) -> list[SuiteSpec]:
     return [s for s in suite_specs() if s.gate == gate]
+
+
+def catalogue() -> str:
+    """The suites and their expectations as Markdown (expectations/SUITES.md)."""
+
+    def kwargs_text(check: Check) -> str:
+        parts = []
+        for key, value in check.kwargs.items():
+            if key in ("column", "column_A", "column_B", "column_list"):
+                continue
+            if isinstance(value, dict) and "$PARAMETER" in value:
+                value = f"thresholds: {value['$PARAMETER']}"
+            parts.append(f"{key}={value}")
+        return ", ".join(parts)
+
+    lines = [
+        "# Quality-gate suites",
+        "",
+        "Generated from `src/gridwatch/quality_suites.py` by "
+        "`python -m gridwatch.quality --catalogue`; do not edit. Thresholds named here are in "
+        "`thresholds.yml`. **blocking**: the gate fails, the Airflow task fails without "
+        "retries and nothing is published; **warning**: recorded and shown.",
+    ]
+    for gate in GATES:
+        lines += ["", f"## Gate `{gate}`"]
+        for spec in specs_for(gate):
+            lines += ["", f"### `{spec.name}`", "", f"Frame: {spec.frame}.", ""]
+            lines += ["| severity | expectation | column | arguments |", "|---|---|---|---|"]
+            for check in spec.checks:
+                lines.append(
+                    f"| {check.severity} | `{check.type}` | `{check.column_name}` "
+                    f"| {kwargs_text(check)} |"
+                )
+    return "\n".join(lines) + "\n"
