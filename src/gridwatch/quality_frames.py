@@ -23,7 +23,6 @@ from gridwatch.config import REPO_ROOT
 from gridwatch.feeds import FEEDS
 from gridwatch.quality_suites import (
     SHARE_CHECKS,
-    SHARE_SEVERITIES,
     TIMESTAMP_CHECKS,
     SuiteSpec,
     mart_columns,
@@ -78,8 +77,8 @@ def parameters(spec: SuiteSpec, day: dt.date, limits: dict[str, Any]) -> dict[st
             window = feed["timestamps"][name]
             values[f"{name}_min_days"] = -float(window["days_before"])
             values[f"{name}_max_days"] = 1.0 + float(window["days_after"])
-        for share in SHARE_CHECKS[spec.subject]:
-            for severity in SHARE_SEVERITIES[share]:
+        for share, severities in SHARE_CHECKS[spec.subject].items():
+            for severity in severities:
                 values[f"{share}_{severity}"] = float(feed[share][severity])
         if "temperature" in feed:
             values["temperature_min"] = float(feed["temperature"]["min"])

@@ -167,24 +167,29 @@ TIMESTAMP_CHECKS: dict[str, dict[str, Severity]] = {
     "enterprise_filing": {"event_time": BLOCKING, "planned_resume_date": WARNING},
 }
 
-# Share thresholds of the delivery summary: (column, warning param?, blocking param?).
-SHARE_CHECKS: dict[str, tuple[str, ...]] = {
-    "push_list": ("quarantine_share", "invalid_id_share", "invalid_phone_share"),
-    "verification": ("quarantine_share", "invalid_id_share"),
-    "checkpoint": (
-        "quarantine_share",
-        "invalid_id_share",
-        "invalid_phone_share",
-        "unreadable_temperature_share",
-    ),
-    "enterprise_filing": ("quarantine_share", "invalid_uscc_share"),
-}
-SHARE_SEVERITIES: dict[str, tuple[Severity, ...]] = {
-    "quarantine_share": (WARNING, BLOCKING),
-    "invalid_id_share": (WARNING, BLOCKING),
-    "invalid_uscc_share": (WARNING, BLOCKING),
-    "invalid_phone_share": (WARNING,),
-    "unreadable_temperature_share": (WARNING,),
+# Shares checked on the delivery summary, per feed, with the severities they are
+# checked at (one expectation and one thresholds.yml value per severity).
+BOTH: tuple[Severity, ...] = (WARNING, BLOCKING)
+SHARE_CHECKS: dict[str, dict[str, tuple[Severity, ...]]] = {
+    "push_list": {
+        "quarantine_share": BOTH,
+        "invalid_id_share": BOTH,  # identity decides one person, one file (§7)
+        "invalid_phone_share": (WARNING,),
+    },
+    "verification": {
+        "quarantine_share": BOTH,
+        "invalid_id_share": (WARNING,),  # a cross-check only: no number depends on it
+    },
+    "checkpoint": {
+        "quarantine_share": BOTH,
+        "invalid_id_share": BOTH,  # sightings of pushed persons depend on it
+        "invalid_phone_share": (WARNING,),
+        "unreadable_temperature_share": (WARNING,),
+    },
+    "enterprise_filing": {
+        "quarantine_share": BOTH,
+        "invalid_uscc_share": BOTH,  # one row per enterprise depends on it
+    },
 }
 SHARE_NOTES = {
     "quarantine_share": (
@@ -380,8 +385,8 @@ def batch_delivery_suite(feed: Feed) -> SuiteSpec:
             min_value=1,
         ),
     ]
-    for share in SHARE_CHECKS[feed.name]:
-        for severity in SHARE_SEVERITIES[share]:
+    for share, severities in SHARE_CHECKS[feed.name].items():
+        for severity in severities:
             checks.append(
                 between(
                     share,
