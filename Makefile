@@ -94,10 +94,12 @@ bench: setup ## Benchmarks (ratios measured in one run): ingest vs baselines, or
 	$(PY) -m gridwatch.bench
 	$(PY) -m gridwatch.bench_pipeline
 
-docs: setup ## dbt docs (lineage, exposures) into dbt_project/target
+docs: setup ## dbt docs (lineage, exposures) and Great Expectations Data Docs
 	GRIDWATCH_WAREHOUSE=$(GRIDWATCH_WAREHOUSE) $(VENV)/bin/dbt docs generate \
 	  --project-dir dbt_project --profiles-dir dbt_project
-	@echo "open dbt_project/target/index.html"
+	$(PY) -m gridwatch.quality --docs
+	@echo "dbt docs:       dbt_project/target/index.html (or: $(VENV)/bin/dbt docs serve --project-dir dbt_project --profiles-dir dbt_project --host 127.0.0.1)"
+	@echo "GX Data Docs:   data/gx_docs/index.html"
 
 status: ## Show what runs (Airflow components, Superset) and the load status of landed files
 	$(PY) -m gridwatch.services status

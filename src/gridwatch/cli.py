@@ -120,11 +120,26 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     from gridwatch.publish import publish
+    from gridwatch.quality import serving_check
 
     settings = Settings.from_env()
-    tables = publish(settings.warehouse, settings.serving)
+    day = args.date or _last_delivery_date(settings)
+    tables = publish(settings.warehouse, settings.serving, check=serving_check(settings, day))
     console.print(f"published {len(tables)} marts to {settings.serving}")
     return 0
+
+
+def _last_delivery_date(settings: Settings) -> dt.date:
+    from gridwatch.warehouse import connect
+
+    con = connect(settings.warehouse, read_only=True)
+    try:
+        (day,) = con.execute("select max(delivery_date) from raw.load_log").fetchall()[0]
+    finally:
+        con.close()
+    if day is None:
+        raise SystemExit("nothing loaded yet: run `gridwatch load all DATE` first")
+    return day
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -243,13 +258,12 @@ def cmd_check_reference(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from gridwatch.quality import validate_batches, validate_marts
+    from gridwatch.quality import render_reports, validate_day
 
-    settings = Settings.from_env()
-    validate_batches(settings, args.date)
-    validate_marts(settings, args.date)
-    console.print(f"{args.date}: every blocking quality gate passed")
-    return 0
+    reports = validate_day(Settings.from_env(), args.date)
+    # "[blocking]" in the report is not rich markup
+    console.print(render_reports(reports), markup=False, highlight=False)
+    return 0 if all(r.ok for r in reports) else 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -272,9 +286,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("build", help="build the marts with dbt (models and tests)").set_defaults(
         func=cmd_build
     )
-    sub.add_parser("publish", help="publish the marts to the serving file").set_defaults(
-        func=cmd_publish
-    )
+    pub = sub.add_parser("publish", help="publish the marts to the serving file (PII-scanned)")
+    pub.add_argument("--date", type=_date, help="delivery date the quality results belong to")
+    pub.set_defaults(func=cmd_publish)
 
     r = sub.add_parser("run", help="the daily run for one date: load, gates, build, publish")
     r.add_argument("date", type=_date)
