@@ -73,7 +73,7 @@ airflow-up: setup ## Start the Airflow components (scheduler, dag-processor, tri
 
 demo: setup generate airflow-up ## Set up, generate a street for two weeks, run it through the scheduler, start Superset, print where to look
 	$(PY) -m gridwatch.orchestrate backfill $(DEMO_START) $(DEMO_END) || true
-	$(PY) -m gridwatch.cli status | tail -25
+	-$(PY) -m gridwatch.cli status
 	$(MAKE) --no-print-directory dashboards superset-up
 	@echo
 	@echo "Airflow:   http://127.0.0.1:$${AIRFLOW_PORT:-8080}/   user admin, password in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"

@@ -28,8 +28,9 @@ from rich.table import Table
 
 from gridwatch.config import FEEDS_DIRS, Settings
 
-console = Console(stderr=False)
-err = Console(stderr=True)
+# Piped output (make, logs) gets a wide table instead of rich's 80-column default.
+console = Console(stderr=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
 def _date(text: str) -> dt.date:

@@ -46,9 +46,10 @@ def _dags_test(day: dt.date) -> bool:
 
 def run_states() -> dict[dt.date, str]:
     out = _airflow("dags", "list-runs", DAG_ID, "-o", "json").stdout
-    start = out.find("[")
+    # the JSON array is the last line; log lines before it may start with "[" too
+    lines = [ln for ln in out.splitlines() if ln.startswith("[{") or ln.strip() == "[]"]
     states: dict[dt.date, str] = {}
-    for run in json.loads(out[start:]) if start >= 0 else []:
+    for run in json.loads(lines[-1]) if lines else []:
         logical = dt.datetime.fromisoformat(run["logical_date"])
         day = (logical + dt.timedelta(hours=8)).date()  # Asia/Shanghai delivery date
         states.setdefault(day, run["state"])
