@@ -35,14 +35,7 @@ def make_settings(
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment a subprocess (CLI, dbt, airflow) needs to use ``settings``."""
-    env = dict(os.environ)
-    env.update(
-        GRIDWATCH_LANDING_DIR=str(settings.landing_dir),
-        GRIDWATCH_REFERENCE_DIR=str(settings.reference_dir),
-        GRIDWATCH_WAREHOUSE=str(settings.warehouse),
-        GRIDWATCH_SERVING=str(settings.serving),
-    )
-    return env
+    return settings.env()
 
 
 @pytest.fixture(scope="session")

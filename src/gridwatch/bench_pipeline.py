@@ -27,17 +27,6 @@ from gridwatch.pipeline import load_feeds, run_day
 START = dt.date(2021, 8, 2)
 
 
-def _env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        GRIDWATCH_LANDING_DIR=str(settings.landing_dir),
-        GRIDWATCH_REFERENCE_DIR=str(settings.reference_dir),
-        GRIDWATCH_WAREHOUSE=str(settings.warehouse),
-        GRIDWATCH_SERVING=str(settings.serving),
-    )
-    return env
-
-
 def main() -> None:
     from gridwatch.generator import generate
     from gridwatch.services import AIRFLOW
@@ -65,7 +54,7 @@ def main() -> None:
     started = time.perf_counter()
     result = subprocess.run(
         [AIRFLOW, "dags", "test", "gridwatch_daily", START.isoformat()],
-        env=_env(airflow),
+        env=airflow.env(),
         capture_output=True,
         text=True,
         check=False,

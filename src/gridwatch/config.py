@@ -41,6 +41,17 @@ class Settings:
             serving=_path("GRIDWATCH_SERVING", "data/serving/gridwatch.duckdb"),
         )
 
+    def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
+        """An environment for a subprocess (CLI, dbt, airflow) that uses these settings."""
+        env = dict(os.environ if base is None else base)
+        env.update(
+            GRIDWATCH_LANDING_DIR=str(self.landing_dir),
+            GRIDWATCH_REFERENCE_DIR=str(self.reference_dir),
+            GRIDWATCH_WAREHOUSE=str(self.warehouse),
+            GRIDWATCH_SERVING=str(self.serving),
+        )
+        return env
+
 
 def pii_key() -> str:
     """The secret behind person pseudonyms (GRIDWATCH_PII_KEY).

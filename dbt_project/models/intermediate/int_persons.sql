@@ -78,7 +78,9 @@ select
     push_history.topics,
     latest_terminal.outcome as last_terminal_outcome,
     latest_terminal.measure,
-    latest_terminal.measure_until
+    latest_terminal.measure_until,
+    latest_terminal.community_code as last_terminal_community_code,
+    latest_terminal.grid_code as last_terminal_grid_code
 from push_history
 inner join identities on push_history.person_key = identities.person_key
 left join latest_terminal on push_history.person_key = latest_terminal.person_key

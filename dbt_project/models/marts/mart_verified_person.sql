@@ -24,17 +24,13 @@ terminal_summary as (
 latest_terminal as (
     select
         person_key,
-        outcome as last_outcome,
+        last_terminal_outcome as last_outcome,
         measure,
         measure_until,
-        community_code,
-        grid_code
-    from verifications
-    where is_terminal
-    qualify row_number() over (
-            partition by person_key
-            order by verified_at desc, delivery_date desc, file_name desc, row_number desc
-        ) = 1
+        last_terminal_community_code as community_code,
+        last_terminal_grid_code as grid_code
+    from {{ ref('int_persons') }}
+    where last_terminal_outcome is not null
 ),
 
 verification_summary as (
