@@ -55,7 +55,7 @@ class _Loaded:
     """A file read into temporary tables, waiting for the partition swap."""
 
     result: FileResult
-    table: str  # normalised rows with their reasons
+    index: int  # file_index of its rows in the partition's normalised table
     stage: str  # the cells as delivered (for quarantine raw values)
     prepared: PreparedFile
 
@@ -115,140 +115,163 @@ def _stage(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, table: str) -
 
 # Column kinds whose parsing is costly per row: they are parsed once per distinct value.
 _MAPPED_KINDS = {"timestamp", "date", "temperature"}
+CLEAN = "gw_clean"
+NORM = "gw_norm"
 
 
-def _normalise(
-    con: duckdb.DuckDBPyConnection, feed: Feed, prepared: PreparedFile, stage: str, out: str
-) -> None:
-    """Clean, type and give a quarantine reason to every non-empty staged row.
+def _clean_select(feed: Feed, prepared: PreparedFile, stage: str, index: int) -> str:
+    """A staged file's rows with its cells named by the feed's columns (a rename only).
 
-    Timestamps, dates, temperatures, phones and identity numbers repeat a lot
-    (a city's checkpoint log has millions of rows but few distinct values), so
-    they are parsed once per distinct value into a small map and joined back.
+    The selects of all files of a partition are combined into one UNION ALL, which
+    DuckDB runs in parallel; trimming happens in ``_normalise`` in one parallel pass.
     """
     keys = _header_keys(prepared.header)
-    known = set(prepared.columns.values())
     width = len(prepared.header)
-    cleaned = [
-        f"gw_text(c{prepared.columns[c.name]}) as v_{c.name}"
-        if c.name in prepared.columns
-        else f"cast(null as varchar) as v_{c.name}"
+    cells = [
+        f"c{prepared.columns[c.name]}" if c.name in prepared.columns else "null"
         for c in feed.columns
     ]
-    unknown = [i for i in range(width) if i not in known]
+    names = [f"v_{c.name}" for c in feed.columns]
+    unknown = [i for i in range(width) if i not in set(prepared.columns.values())]
     extras = (
         "json_object(" + ", ".join(f"'{keys[i]}', c{i}" for i in unknown) + ")"
         if unknown
         else "cast(null as json)"
     )
-    # wholly empty rows are skipped and not counted (§2)
-    unknown_text = "".join(f", gw_text(c{i}) as u{i}" for i in unknown)
-    any_value = (
-        "coalesce("
-        + ", ".join([f"v_{c.name}" for c in feed.columns] + [f"u{i}" for i in unknown])
-        + ")"
+    unknown_text = (
+        "concat_ws('', " + ", ".join(f"c{i}" for i in unknown) + ")" if unknown else "null"
     )
-    drop_unknown = f" exclude ({', '.join(f'u{i}' for i in unknown)})" if unknown else ""
-    con.execute(
-        f"""create or replace temp table {out}_clean as
-            select *{drop_unknown} from (
-                select rowid + 1 as row_number, {", ".join(cleaned)}, {extras} as extras{unknown_text}
-                from {stage}
-            ) where {any_value} is not null"""
+    every_cell = ", ".join(f"c{i}" for i in range(width))
+    renamed = ", ".join(
+        f"cast({cell} as varchar) as {name}" for cell, name in zip(cells, names, strict=True)
+    )
+    return (
+        f"select cast({index} as integer) as file_index, rowid + 1 as row_number, {renamed}, "
+        f"cast({unknown_text} as varchar) as unknown_text, {extras} as extras "
+        f"from {stage} where coalesce({every_cell}) is not null"
     )
 
+
+def _create_clean(con: duckdb.DuckDBPyConnection, feed: Feed, selects: list[str]) -> None:
+    if selects:
+        con.execute(f"create or replace temp table {CLEAN} as " + " union all ".join(selects))
+        return
+    columns = ", ".join(f"v_{c.name} varchar" for c in feed.columns)
+    con.execute(
+        f"create or replace temp table {CLEAN} "
+        f"(file_index integer, row_number bigint, {columns}, unknown_text varchar, extras json)"
+    )
+
+
+def _normalise(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
+    """Type every row of the partition and give it its first quarantine reason (§3, §4).
+
+    One pass over all files of the partition, so DuckDB works on it in parallel.
+    Timestamps, dates, temperatures, phones and identity numbers repeat a lot
+    (a city's checkpoint log has millions of rows but few distinct values), so
+    they are parsed once per distinct value into a small map and joined back.
+    """
+    trimmed = ", ".join(f"gw_text(v_{c.name}) as v_{c.name}" for c in feed.columns)
+    any_value = "coalesce(" + ", ".join(f"v_{c.name}" for c in feed.columns) + ", u)"
+    con.execute(  # wholly empty rows are skipped and not counted (§2)
+        f"""create or replace temp table gw_trimmed as
+            select * exclude (u) from (
+                select file_index, row_number, {trimmed}, gw_text(unknown_text) as u, extras
+                from {CLEAN}
+            ) where {any_value} is not null"""
+    )
+    con.execute(f"drop table {CLEAN}")
+    con.execute(f"alter table gw_trimmed rename to {CLEAN}")
     maps: list[str] = []
     typed: list[str] = []
+    names = {c.name for c in feed.columns}
     for col in feed.columns:
-        if col.kind in _MAPPED_KINDS and col.name in prepared.columns:
+        if col.kind in _MAPPED_KINDS:
             v = (
                 f"v_{col.name}"
                 if col.default is None
                 else f"coalesce(v_{col.name}, '{col.default}')"
             )
-            table = f"{out}_map_{col.name}"
+            table = f"gw_map_{col.name}"
             expr = typed_expr(col).replace(f"v_{col.name}", "v")
             con.execute(
                 f"create or replace temp table {table} as select v, {expr} as t "
-                f"from (select distinct {v} as v from {out}_clean) where v is not null"
+                f"from (select distinct {v} as v from {CLEAN}) where v is not null"
             )
             maps.append(f"left join {table} on {table}.v = {v}")
             typed.append(f"{table}.t as t_{col.name}")
         else:
             typed.append(f"{typed_expr(col)} as t_{col.name}")
     specials: list[str] = []
-    if "phone" in prepared.columns:
-        table = f"{out}_map_phone"
+    if "phone" in names:
         con.execute(
-            f"create or replace temp table {table} as select v, gw_phone(v) as phone, "
+            "create or replace temp table gw_map_phone as select v, gw_phone(v) as phone, "
             f"gw_phone_valid(gw_phone(v)) as phone_valid "
-            f"from (select distinct v_phone as v from {out}_clean) where v is not null"
+            f"from (select distinct v_phone as v from {CLEAN}) where v is not null"
         )
-        maps.append(f"left join {table} on {table}.v = v_phone")
+        maps.append("left join gw_map_phone on gw_map_phone.v = v_phone")
         specials += [
-            f"{table}.phone as n_phone",
-            f"coalesce({table}.phone_valid, false) as n_phone_valid",
+            "gw_map_phone.phone as n_phone",
+            "coalesce(gw_map_phone.phone_valid, false) as n_phone_valid",
         ]
-    else:
-        specials += ["cast(null as varchar) as n_phone", "false as n_phone_valid"]
-    if "id_number" in prepared.columns:
-        table = f"{out}_map_id"
+    if "id_number" in names:
         con.execute(
-            f"create or replace temp table {table} as select v, gw_id('RIC', v) as ric, "
+            "create or replace temp table gw_map_id as select v, gw_id('RIC', v) as ric, "
             f"gw_id('OTHER', v) as other "
-            f"from (select distinct v_id_number as v from {out}_clean) where v is not null"
+            f"from (select distinct v_id_number as v from {CLEAN}) where v is not null"
         )
-        maps.append(f"left join {table} on {table}.v = v_id_number")
-        specials += [f"{table}.ric as n_id_ric", f"{table}.other as n_id_other"]
-    else:
-        specials += ["cast(null as varchar) as n_id_ric", "cast(null as varchar) as n_id_other"]
+        maps.append("left join gw_map_id on gw_map_id.v = v_id_number")
+        specials += ["gw_map_id.ric as n_id_ric", "gw_map_id.other as n_id_other"]
 
     extra_reasons: list[tuple[str, str]] = []
     joins = " ".join(maps)
-    checkpoint_col = ""
     if feed.name == "checkpoint":
         joins += """ left join raw.ref_checkpoints as by_code on by_code.checkpoint_code = v_checkpoint_code
                    left join (select checkpoint_name, min(checkpoint_code) as checkpoint_code
                               from raw.ref_checkpoints group by 1) as by_name
                           on by_name.checkpoint_name = v_checkpoint_code"""
-        extra_reasons.append(("resolved_checkpoint is null", "UNKNOWN_CHECKPOINT"))
-        checkpoint_col = (
-            ", coalesce(by_code.checkpoint_code, by_name.checkpoint_code) as resolved_checkpoint"
+        specials.append(
+            "coalesce(by_code.checkpoint_code, by_name.checkpoint_code) as resolved_checkpoint"
         )
+        extra_reasons.append(("resolved_checkpoint is null", "UNKNOWN_CHECKPOINT"))
     reason = reason_case(feed, extra_reasons)
     query = f"""
         with typed as (
-            select {out}_clean.*, {", ".join(typed)}, {", ".join(specials)} {checkpoint_col}
-            from {out}_clean {joins}
+            select {CLEAN}.*, {", ".join(typed + specials)}
+            from {CLEAN} {joins}
         )
         select *, {reason} as reason from typed
     """
     if feed.name == "push_list":
+        # the same (batch_id, record_no) again in the same file: the first row stays
         query = f"""
             with rows as ({query})
             select * replace (
                 case when reason is null and row_number() over (
-                    partition by reason is null, v_batch_id, t_record_no order by row_number) > 1
+                    partition by file_index, reason is null, v_batch_id, t_record_no
+                    order by row_number) > 1
                 then 'DUPLICATE_KEY' else reason end as reason)
             from rows
         """
-    con.execute(f"create or replace temp table {out} as {query}")
-    for table in [f"{out}_clean"] + [m.split()[2] for m in maps]:
-        con.execute(f"drop table if exists {table}")
+    con.execute(f"create or replace temp table {NORM} as {query}")
+    con.execute(f"drop table {CLEAN}")
+    for join in maps:
+        con.execute(f"drop table if exists {join.split()[2]}")
 
 
-def _raw_values_sql(prepared: PreparedFile, stage: str, table: str) -> str:
+def _raw_values_sql(prepared: PreparedFile, stage: str, index: int) -> str:
     """Quarantined rows with every cell as delivered, keyed by the sender's header names."""
     keys = _header_keys(prepared.header)
     values = "json_object(" + ", ".join(f"'{k}', s.c{i}" for i, k in enumerate(keys)) + ")"
     return (
-        f"select n.row_number, n.reason, {values} as raw_values from {table} as n "
-        f"join {stage} as s on s.rowid + 1 = n.row_number where n.reason is not null"
+        f"select n.row_number, n.reason, {values} as raw_values from {NORM} as n "
+        f"join {stage} as s on s.rowid + 1 = n.row_number "
+        f"where n.file_index = {index} and n.reason is not null"
     )
 
 
-def _final_select(feed: Feed, table: str) -> str:
-    """The SELECT that turns a normalised temp table into ``raw.<feed>`` rows."""
+def _final_select(feed: Feed) -> str:
+    """The SELECT that turns the normalised partition into ``raw.<feed>`` rows."""
     row_date = f"cast(t_{ROW_DATE_COLUMN[feed.name]} as date)"
     exprs: list[str] = []
     joins: list[str] = []
@@ -297,8 +320,10 @@ def _final_select(feed: Feed, table: str) -> str:
         else:
             exprs.append(f"t_{name} as {name}")
     return (
-        f"select ?::date as delivery_date, ?::varchar as file_name, row_number, "
-        f"{', '.join(exprs)}, extras from {table} {' '.join(joins)} where reason is null"
+        f"select ?::date as delivery_date, gw_files.file_name, row_number, "
+        f"{', '.join(exprs)}, extras from {NORM} "
+        f"join gw_files on gw_files.file_index = {NORM}.file_index {' '.join(joins)} "
+        "where reason is null"
     )
 
 
@@ -337,6 +362,7 @@ def load_partition(
     seen: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="gridwatch-") as tmp:
         workdir = Path(tmp)
+        selects: list[str] = []
         for index, path in enumerate(files):
             result = FileResult(feed_name, day, path.name, "LOADED")
             results.append(result)
@@ -348,44 +374,43 @@ def load_partition(
                 result.status = "DUPLICATE"
                 result.error = f"same bytes as {original}, already loaded; not loaded again"
                 continue
-            seen[result.sha256] = f"{feed_name}/{day}/{path.name}"
-            table = f"gw_norm_{index}"
+            stage = f"gw_stage_{index}"
             try:
                 prepared = prepare(feed, path, workdir)
                 result.encoding = prepared.encoding
-                _stage(con, prepared, f"gw_stage_{index}")
-                _normalise(con, feed, prepared, f"gw_stage_{index}", table)
+                _stage(con, prepared, stage)
             except FileRejected as exc:
                 result.status, result.error = "REJECTED", str(exc)
-                del seen[result.sha256]
+                con.execute(f"drop table if exists {stage}")
                 continue
-            counts = con.execute(
-                f"select coalesce(reason, ''), count(*) from {table} group by all"
-            ).fetchall()
-            result.reasons = {r: n for r, n in counts if r}
-            result.rows_read = sum(n for _, n in counts)
-            result.rows_quarantined = sum(result.reasons.values())
-            result.rows_loaded = result.rows_read - result.rows_quarantined
-            loaded.append(_Loaded(result, table, f"gw_stage_{index}", prepared))
-        _check_identifiers(con, feed, [item.table for item in loaded])
+            seen[result.sha256] = f"{feed_name}/{day}/{path.name}"
+            loaded.append(_Loaded(result, index, stage, prepared))
+            selects.append(_clean_select(feed, prepared, stage, index))
+        _create_clean(con, feed, selects)
+        _normalise(con, feed)
+        counts = con.execute(
+            f"select file_index, coalesce(reason, ''), count(*) from {NORM} group by all"
+        ).fetchall()
+        for item in loaded:
+            mine = [(r, n) for i, r, n in counts if i == item.index]
+            item.result.reasons = {r: n for r, n in mine if r}
+            item.result.rows_read = sum(n for _, n in mine)
+            item.result.rows_quarantined = sum(item.result.reasons.values())
+            item.result.rows_loaded = item.result.rows_read - item.result.rows_quarantined
+        _check_identifiers(con, feed)
         _replace_partition(con, feed, day, results, loaded)
     return PartitionResult(feed_name, day, results)
 
 
-def _check_identifiers(con: duckdb.DuckDBPyConnection, feed: Feed, tables: list[str]) -> None:
-    if not tables:
-        return
+def _check_identifiers(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
+    """Check the partition's new RICs and USCCs with python-stdnum (distinct values only)."""
     if "id_number" in {c.name for c in feed.columns}:
         id_type = "t_id_type" if feed.name == "push_list" else "'RIC'"
-        values = " union all ".join(
-            f"select n_id_ric from {t} where reason is null and {id_type} = 'RIC'" for t in tables
+        refresh_checks(
+            con, "RIC", f"select n_id_ric from {NORM} where reason is null and {id_type} = 'RIC'"
         )
-        refresh_checks(con, "RIC", values)
     if feed.name == "enterprise_filing":
-        values = " union all ".join(
-            f"select gw_uscc(v_uscc) from {t} where reason is null" for t in tables
-        )
-        refresh_checks(con, "USCC", values)
+        refresh_checks(con, "USCC", f"select gw_uscc(v_uscc) from {NORM} where reason is null")
 
 
 def _replace_partition(
@@ -403,17 +428,22 @@ def _replace_partition(
             where = "delivery_date = ?" + ("" if table == f"raw.{feed.name}" else " and feed = ?")
             params = [day] if table == f"raw.{feed.name}" else [day, feed.name]
             con.execute(f"delete from {table} where {where}", params)
+        if loaded:
+            names = ", ".join(f"({item.index}, ?)" for item in loaded)
+            con.execute(
+                f"create or replace temp table gw_files as select * from (values {names}) "
+                "as f(file_index, file_name)",
+                [item.result.file_name for item in loaded],
+            )
+            con.execute(f"insert into raw.{feed.name} ({columns}) {_final_select(feed)}", [day])
         for item in loaded:
-            con.execute(
-                f"insert into raw.{feed.name} ({columns}) {_final_select(feed, item.table)}",
-                [day, item.result.file_name],
-            )
-            con.execute(
-                f"""insert into raw.quarantine
-                    select ?, ?, ?, row_number, reason, raw_values
-                    from ({_raw_values_sql(item.prepared, item.stage, item.table)})""",
-                [feed.name, day, item.result.file_name],
-            )
+            if item.result.rows_quarantined:
+                con.execute(
+                    f"""insert into raw.quarantine
+                        select ?, ?, ?, row_number, reason, raw_values
+                        from ({_raw_values_sql(item.prepared, item.stage, item.index)})""",
+                    [feed.name, day, item.result.file_name],
+                )
         for r in results:
             con.execute(
                 "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -437,8 +467,9 @@ def _replace_partition(
         raise
     finally:
         for item in loaded:
-            con.execute(f"drop table if exists {item.table}")
             con.execute(f"drop table if exists {item.stage}")
+        con.execute(f"drop table if exists {NORM}")
+        con.execute("drop table if exists gw_files")
 
 
 def summarise(results: list[PartitionResult]) -> str:
