@@ -101,8 +101,32 @@ def _bad_timestamp(rng: random.Random, year: int) -> str:
     )
 
 
+BAD_NUMBERS = ("12.5", "二十四", "约50", "若干", "3/4", "N/A")
+
+
 def _bad_number(rng: random.Random) -> str:
-    return rng.choice(("12.5", "二十四", "约50", "若干", "3/4", "N/A"))
+    return rng.choice(BAD_NUMBERS)
+
+
+def _with_defect(
+    values: dict[str, str],
+    defect: str,
+    rng: random.Random,
+    year: int,
+    bad_numbers: tuple[str, ...],
+) -> dict[str, str]:
+    """A copy of a row's cells with the one defect a quarantine reason code names."""
+    bad = dict(values)
+    code, _, col = defect.partition(":")
+    if code == "MISSING_REQUIRED":
+        bad[col] = ""
+    elif code == "BAD_TIMESTAMP":
+        bad[col] = _bad_timestamp(rng, year)
+    elif code == "BAD_ENUM":
+        bad[col] = rng.choice(BAD_ENUM_VALUES[col])
+    else:
+        bad[col] = rng.choice(bad_numbers)
+    return bad
 
 
 def wave_profile(days: int, wave_days: int) -> list[float]:
@@ -1017,16 +1041,7 @@ class Generator:
             values = self._verif_values(v, ts, es, rng)
             f.write(values)
             for defect in at.get(i, ()):
-                bad = dict(values)
-                code, _, col = defect.partition(":")
-                if code == "MISSING_REQUIRED":
-                    bad[col] = ""
-                elif code == "BAD_TIMESTAMP":
-                    bad[col] = _bad_timestamp(rng, self.start.year)
-                elif code == "BAD_ENUM":
-                    bad[col] = rng.choice(BAD_ENUM_VALUES[col])
-                else:
-                    bad[col] = rng.choice(("三", "2.5", "#7"))
+                bad = _with_defect(values, defect, rng, self.start.year, ("三", "2.5", "#7"))
                 f.write(bad, defect)
         if self.dirty and rng.random() < 0.05:
             f.blank(with_commas=True)
@@ -1352,16 +1367,7 @@ class Generator:
                 values = self._ent_values(ev, ts, es)
                 f.write(values, short=self.dirty and rng.random() < 0.03)
                 for defect in at.get(i, ()):
-                    bad = dict(values)
-                    code, _, col = defect.partition(":")
-                    if code == "MISSING_REQUIRED":
-                        bad[col] = ""
-                    elif code == "BAD_TIMESTAMP":
-                        bad[col] = _bad_timestamp(rng, self.start.year)
-                    elif code == "BAD_ENUM":
-                        bad[col] = rng.choice(BAD_ENUM_VALUES[col])
-                    else:
-                        bad[col] = _bad_number(rng)
+                    bad = _with_defect(values, defect, rng, self.start.year, BAD_NUMBERS)
                     f.write(bad, defect)
             f.close()
             self._register(
