@@ -10,7 +10,6 @@ as REJECTED and, once the good files are in, reported by ``RejectedFilesError``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -470,23 +469,3 @@ def _replace_partition(
             con.execute(f"drop table if exists {item.stage}")
         con.execute(f"drop table if exists {NORM}")
         con.execute("drop table if exists gw_files")
-
-
-def summarise(results: list[PartitionResult]) -> str:
-    return json.dumps(
-        [
-            {
-                "feed": f.feed,
-                "date": str(f.delivery_date),
-                "file": f.file_name,
-                "status": f.status,
-                "read": f.rows_read,
-                "loaded": f.rows_loaded,
-                "quarantined": f.rows_quarantined,
-            }
-            for r in results
-            for f in r.files
-        ],
-        ensure_ascii=False,
-        indent=1,
-    )
