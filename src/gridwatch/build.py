@@ -54,6 +54,14 @@ def run_dbt(settings: Settings, *args: str) -> str:
     return output
 
 
-def build(settings: Settings) -> str:
-    """Build every model and run every test."""
-    return run_dbt(settings, "build", "--fail-fast")
+def build(settings: Settings, full_refresh: bool = False) -> str:
+    """Build every model and run every test.
+
+    The checkpoint models are incremental: a build processes only the
+    partitions loaded since the last one. ``full_refresh`` rebuilds them from
+    the whole raw layer (after a change to their SQL, or to rule out drift).
+    """
+    args = ["build", "--fail-fast"]
+    if full_refresh:
+        args.append("--full-refresh")
+    return run_dbt(settings, *args)

@@ -3,6 +3,7 @@
     gridwatch generate --preset street --days 14 --seed 7 --out data/generated
     gridwatch load all 2021-08-02          # load every feed of a delivery date
     gridwatch build                        # dbt build: marts + tests
+    gridwatch build --full-refresh         # … rebuilding the incremental models too
     gridwatch publish                      # copy the marts into the serving file
     gridwatch run 2021-08-02               # load + gates + build + publish
     gridwatch backfill 2021-08-01 2021-08-14
@@ -114,7 +115,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from gridwatch.build import build
 
     with err.status("dbt build (models, data tests, unit tests)…"):
-        output = build(Settings.from_env())
+        output = build(Settings.from_env(), full_refresh=args.full_refresh)
     console.print(next((ln for ln in reversed(output.splitlines()) if "Done." in ln), "done"))
     return 0
 
@@ -284,9 +285,13 @@ def parser() -> argparse.ArgumentParser:
     ld.add_argument("date", type=_date)
     ld.set_defaults(func=cmd_load)
 
-    sub.add_parser("build", help="build the marts with dbt (models and tests)").set_defaults(
-        func=cmd_build
+    b = sub.add_parser("build", help="build the marts with dbt (models and tests)")
+    b.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental checkpoint models from the whole raw layer",
     )
+    b.set_defaults(func=cmd_build)
     pub = sub.add_parser("publish", help="publish the marts to the serving file (PII-scanned)")
     pub.add_argument("--date", type=_date, help="delivery date the quality results belong to")
     pub.set_defaults(func=cmd_publish)

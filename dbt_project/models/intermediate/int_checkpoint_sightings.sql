@@ -3,61 +3,25 @@
 -- equals a phone on one of the person's push records. One row per (event, person).
 with
 
-checkpoint_events as (
-    select * from {{ ref('stg_raw__checkpoint') }}
+matched_events as (
+    select * from {{ ref('int_checkpoint_events__matched') }}
+    where delivery_date is not null and key_kind is not null
 ),
 
-push_records as (
-    select * from {{ ref('int_push_records__identified') }}
-),
-
-ric_persons as (
-    select distinct
-        identity,
-        person_key
-    from push_records
-    where identity_kind = 'RIC'
-),
-
-phone_persons as (
-    select distinct
-        phone,
-        person_key
-    from push_records
-    where phone_valid
-),
-
-matches as (
-    select
-        checkpoint_events.delivery_date,
-        checkpoint_events.file_name,
-        checkpoint_events.row_number,
-        ric_persons.person_key
-    from checkpoint_events
-    inner join ric_persons on 'RIC:' || checkpoint_events.id_number = ric_persons.identity
-    where checkpoint_events.id_valid
-    union
-    select
-        checkpoint_events.delivery_date,
-        checkpoint_events.file_name,
-        checkpoint_events.row_number,
-        phone_persons.person_key
-    from checkpoint_events
-    inner join phone_persons on checkpoint_events.phone = phone_persons.phone
-    where checkpoint_events.phone_valid
+match_keys as (
+    select * from {{ ref('int_checkpoint_match_keys') }}
 )
 
-select
-    checkpoint_events.delivery_date,
-    checkpoint_events.file_name,
-    checkpoint_events.row_number,
-    checkpoint_events.checkpoint_code,
-    checkpoint_events.event_time,
-    checkpoint_events.direction,
-    matches.person_key
-from matches
-inner join checkpoint_events
+select distinct
+    matched_events.delivery_date,
+    matched_events.file_name,
+    matched_events.row_number,
+    matched_events.checkpoint_code,
+    matched_events.event_time,
+    matched_events.direction,
+    match_keys.person_key
+from matched_events
+inner join match_keys
     on
-        matches.delivery_date = checkpoint_events.delivery_date
-        and matches.file_name = checkpoint_events.file_name
-        and matches.row_number = checkpoint_events.row_number
+        matched_events.key_kind = match_keys.key_kind
+        and matched_events.key_value = match_keys.key_value

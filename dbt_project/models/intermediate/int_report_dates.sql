@@ -4,21 +4,22 @@
 -- date L closes the data (E_L).
 with
 
-business_times as (
-    select issued_at as business_at from {{ ref('int_push_records__deduplicated') }}
+business_dates as (
+    select cast(issued_at as date) as business_date
+    from {{ ref('int_push_records__deduplicated') }}
     union all
-    select verified_at from {{ ref('int_verifications__linked') }}
+    select cast(verified_at as date) from {{ ref('int_verifications__linked') }}
     union all
-    select event_time from {{ ref('stg_raw__checkpoint') }}
+    select report_date from {{ ref('int_checkpoint_events__daily') }}
     union all
-    select event_time from {{ ref('int_filing_events__deduplicated') }}
+    select cast(event_time as date) from {{ ref('int_filing_events__deduplicated') }}
 ),
 
 bounds as (
     select
-        cast(min(business_at) as date) as first_date,
-        cast(max(business_at) as date) as last_date
-    from business_times
+        min(business_date) as first_date,
+        max(business_date) as last_date
+    from business_dates
 ),
 
 spine as (

@@ -1,9 +1,11 @@
--- Checkpoint traffic per checkpoint and report date (contract §9), with the
--- sightings of persons who had a push record open at the moment they passed.
+-- Checkpoint traffic per checkpoint and report date (contract §9): the counts
+-- kept per delivery partition, summed, with the sightings of persons who had a
+-- push record open at the moment they passed.
 with
 
-checkpoint_events as (
-    select * from {{ ref('stg_raw__checkpoint') }}
+daily_counts as (
+    select * from {{ ref('int_checkpoint_events__daily') }}
+    where report_date is not null
 ),
 
 checkpoints as (
@@ -26,7 +28,9 @@ backlog_sightings as (
     select distinct
         sightings.delivery_date,
         sightings.file_name,
-        sightings.row_number
+        sightings.row_number,
+        sightings.checkpoint_code,
+        cast(sightings.event_time as date) as report_date
     from sightings
     inner join push_records
         on
@@ -39,33 +43,27 @@ backlog_sightings as (
     where sightings.direction = 'IN'
 ),
 
-events as (
+backlog_sightings_daily as (
     select
-        checkpoint_events.*,
-        backlog_sightings.row_number is not null as is_backlog_sighting
-    from checkpoint_events
-    left join backlog_sightings
-        on
-            checkpoint_events.delivery_date = backlog_sightings.delivery_date
-            and checkpoint_events.file_name = backlog_sightings.file_name
-            and checkpoint_events.row_number = backlog_sightings.row_number
+        report_date,
+        checkpoint_code,
+        count(*) as backlog_sightings
+    from backlog_sightings
+    group by all
 ),
 
 daily as (
     select
-        cast(event_time as date) as report_date,
+        report_date,
         checkpoint_code,
-        count(*) filter (where direction = 'IN') as events_in,
-        count(*) filter (where direction = 'OUT') as events_out,
-        count(*) filter (where direction = 'IN' and temperature >= 37.3) as fever_alerts,
-        count(*) filter (
-            where direction = 'IN' and subject != 'VEHICLE' and temperature is null
-        ) as unreadable_temperatures,
-        count(*) filter (where health_code in ('YELLOW', 'RED')) as non_green_codes,
-        count(*) filter (where action = 'TURNED_BACK') as turned_back,
-        count(*) filter (where direction = 'IN' and subject = 'RETURNEE') as returnees,
-        count(*) filter (where is_backlog_sighting) as backlog_sightings
-    from events
+        sum(events_in) as events_in,
+        sum(events_out) as events_out,
+        sum(fever_alerts) as fever_alerts,
+        sum(unreadable_temperatures) as unreadable_temperatures,
+        sum(non_green_codes) as non_green_codes,
+        sum(turned_back) as turned_back,
+        sum(returnees) as returnees
+    from daily_counts
     group by all
 )
 
@@ -74,14 +72,18 @@ select
     daily.checkpoint_code,
     checkpoints.community_code,
     areas.street_code,
-    daily.events_in,
-    daily.events_out,
-    daily.fever_alerts,
-    daily.unreadable_temperatures,
-    daily.non_green_codes,
-    daily.turned_back,
-    daily.returnees,
-    daily.backlog_sightings
+    cast(daily.events_in as bigint) as events_in,
+    cast(daily.events_out as bigint) as events_out,
+    cast(daily.fever_alerts as bigint) as fever_alerts,
+    cast(daily.unreadable_temperatures as bigint) as unreadable_temperatures,
+    cast(daily.non_green_codes as bigint) as non_green_codes,
+    cast(daily.turned_back as bigint) as turned_back,
+    cast(daily.returnees as bigint) as returnees,
+    coalesce(backlog_sightings_daily.backlog_sightings, 0) as backlog_sightings
 from daily
 left join checkpoints on daily.checkpoint_code = checkpoints.checkpoint_code
 left join areas on checkpoints.community_code = areas.community_code
+left join backlog_sightings_daily
+    on
+        daily.report_date = backlog_sightings_daily.report_date
+        and daily.checkpoint_code = backlog_sightings_daily.checkpoint_code
