@@ -55,3 +55,91 @@
             )
     {% endif %}
 {% endmacro %}
+
+
+{#
+  The delivery dates of checkpoint partitions already held by
+  int_checkpoint_events__matched that hold a match key it has not looked up yet
+  (from the int_checkpoint_key_partitions index), to be read again. Computed
+  while the model compiles, before its pre-hooks run, so stale partitions are
+  excluded by their version here too.
+#}
+{% macro held_partitions_holding_new_keys() %}
+    {% set days = [] %}
+    {% if execute and is_incremental() %}
+        {% set lookup %}
+            with
+            held_partitions as (
+                select held.delivery_date
+                from {{ this }} as held
+                inner join {{ ref('int_load_partitions') }} as current_partitions
+                    on
+                        current_partitions.feed = 'checkpoint'
+                        and held.delivery_date = current_partitions.delivery_date
+                        and held.partition_version = current_partitions.partition_version
+                where held.key_kind is null
+            ),
+
+            new_keys as (
+                select key_kind, key_value from {{ ref('int_checkpoint_match_keys') }}
+                except
+                select key_kind, key_value from {{ this }} where delivery_date is null
+            )
+
+            select distinct key_partitions.delivery_date
+            from {{ ref('int_checkpoint_key_partitions') }} as key_partitions
+            inner join new_keys
+                on
+                    key_partitions.key_kind = new_keys.key_kind
+                    and key_partitions.key_value = new_keys.key_value
+            where key_partitions.delivery_date in (select delivery_date from held_partitions)
+            order by 1
+        {% endset %}
+        {% for row in run_query(lookup) %}
+            {% do days.append(row[0]) %}
+        {% endfor %}
+    {% endif %}
+    {{ return(days) }}
+{% endmacro %}
+
+
+{#
+  The same partitions as `unprocessed_partitions`, as a list of dates known
+  while the model compiles, so that the raw scan is filtered by constants and
+  DuckDB skips the row groups of every other day.
+#}
+{% macro unprocessed_partition_dates(feed) %}
+    {% set days = [] %}
+    {% if execute %}
+        {% set lookup %}
+            select current_partitions.delivery_date
+            from {{ ref('int_load_partitions') }} as current_partitions
+            where
+                current_partitions.feed = '{{ feed }}'
+                {% if is_incremental() %}
+                    and not exists (
+                        select 1
+                        from {{ this }} as held
+                        where
+                            held.delivery_date = current_partitions.delivery_date
+                            and held.partition_version = current_partitions.partition_version
+                    )
+                {% endif %}
+            order by 1
+        {% endset %}
+        {% for row in run_query(lookup) %}
+            {% do days.append(row[0]) %}
+        {% endfor %}
+    {% endif %}
+    {{ return(days) }}
+{% endmacro %}
+
+
+{# `delivery_date in (<dates>)` for a list of dates (false when empty). #}
+{% macro delivery_date_in(days, column='delivery_date') -%}
+    {%- if days | length == 0 -%}
+        false
+    {%- else -%}
+        {{ column }} in ({% for day in days %}date '{{ day }}'{{ ", " if not loop.last }}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}

@@ -18,7 +18,7 @@ partitions as (
 
 checkpoint_events as (
     select * from {{ ref('stg_raw__checkpoint') }}
-    where delivery_date in (select partitions.delivery_date from partitions)
+    where {{ delivery_date_in(unprocessed_partition_dates('checkpoint')) }}
 ),
 
 daily_counts as (

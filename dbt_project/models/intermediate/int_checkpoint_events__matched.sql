@@ -12,8 +12,12 @@
 -- RIC or phone of int_checkpoint_match_keys), one row per (event, key).
 -- Incremental in two directions: events of newly loaded partitions are matched
 -- against every key, and keys seen for the first time are looked up in the
--- partitions already held. Marker rows (key_kind NULL: a partition processed;
--- delivery_date NULL: a key looked up) record what has been done.
+-- partitions already held that int_checkpoint_key_partitions says hold them.
+-- Marker rows (key_kind NULL: a partition processed; delivery_date NULL: a key
+-- looked up) record what has been done.
+-- depends_on: {{ ref('int_checkpoint_key_partitions') }}
+{%- set new_partition_dates = unprocessed_partition_dates('checkpoint') %}
+{%- set held_partitions_with_new_keys = held_partitions_holding_new_keys() %}
 with
 
 new_partitions as (
@@ -41,7 +45,8 @@ new_keys as (
     {% endif %}
 ),
 
-identifiable_events as (
+-- events of the partitions to read: new ones, and held ones holding a new key
+events_read as (
     select
         delivery_date,
         file_name,
@@ -49,65 +54,49 @@ identifiable_events as (
         event_time,
         checkpoint_code,
         direction,
-        case when id_valid then id_number end as ric,
-        case when phone_valid then phone end as phone
+        id_number,
+        id_valid,
+        phone,
+        phone_valid,
+        {{ delivery_date_in(new_partition_dates) }} as is_new_partition
     from {{ ref('stg_raw__checkpoint') }}
-    where id_valid or phone_valid
+    where
+        (id_valid or phone_valid)
+        and {{ delivery_date_in(new_partition_dates + held_partitions_with_new_keys) }}
 ),
 
-events_of_new_partitions as (
-    select * from identifiable_events
-    where delivery_date in (select new_partitions.delivery_date from new_partitions)
+event_keys as (
+    select
+        * exclude (id_number, id_valid, phone, phone_valid),
+        'RIC' as key_kind,
+        id_number as key_value
+    from events_read
+    where id_valid
+    union all
+    select
+        * exclude (id_number, id_valid, phone, phone_valid),
+        'PHONE' as key_kind,
+        phone as key_value
+    from events_read
+    where phone_valid
 ),
 
 matches as (
-    select
-        events_of_new_partitions.*,
-        match_keys.key_kind,
-        match_keys.key_value
-    from events_of_new_partitions
+    select event_keys.*
+    from event_keys
     inner join match_keys
         on
-            match_keys.key_kind = 'RIC'
-            and events_of_new_partitions.ric = match_keys.key_value
+            event_keys.key_kind = match_keys.key_kind
+            and event_keys.key_value = match_keys.key_value
+    where event_keys.is_new_partition
     union all
-    select
-        events_of_new_partitions.*,
-        match_keys.key_kind,
-        match_keys.key_value
-    from events_of_new_partitions
-    inner join match_keys
+    select event_keys.*
+    from event_keys
+    inner join new_keys
         on
-            match_keys.key_kind = 'PHONE'
-            and events_of_new_partitions.phone = match_keys.key_value
-    {% if is_incremental() %}
-        union all
-        select
-            events_of_held_partitions.*,
-            new_keys.key_kind,
-            new_keys.key_value
-        from identifiable_events as events_of_held_partitions
-        inner join new_keys
-            on
-                new_keys.key_kind = 'RIC'
-                and events_of_held_partitions.ric = new_keys.key_value
-        where
-            events_of_held_partitions.delivery_date
-            not in (select new_partitions.delivery_date from new_partitions)
-        union all
-        select
-            events_of_held_partitions.*,
-            new_keys.key_kind,
-            new_keys.key_value
-        from identifiable_events as events_of_held_partitions
-        inner join new_keys
-            on
-                new_keys.key_kind = 'PHONE'
-                and events_of_held_partitions.phone = new_keys.key_value
-        where
-            events_of_held_partitions.delivery_date
-            not in (select new_partitions.delivery_date from new_partitions)
-    {% endif %}
+            event_keys.key_kind = new_keys.key_kind
+            and event_keys.key_value = new_keys.key_value
+    where not event_keys.is_new_partition
 )
 
 select
