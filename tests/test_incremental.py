@@ -11,7 +11,9 @@ are about must move as the contract says:
 2. day 2: A is pushed again with phone P2, so the 10:00 event of day 1 becomes
    a sighting of A (a phone on any of the person's records, contract §7);
 3. day 1's checkpoint log is re-delivered without the 11:00 event;
-4. day 2's push list is corrected to phone P3, so P2 no longer matches anyone.
+4. day 2's push list is corrected to phone P3, so P2 no longer matches anyone;
+5. a verification of A's first record arrives late, on day 2, changing the
+   person's past days (int_person_days recomputes that person only).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ P1, P2, P3 = "13700000001", "13700000002", "13700000003"
 PUSH_HEADER = (
     "批次号,专项,下发时间,反馈时限(小时),序号,姓名,证件类型,证件号码,手机号,所属街道,所属社区\n"
 )
+VERIFICATION_HEADER = "批次号,序号,核查时间,核查社区,核查方式,核查结果,管控措施\n"
 CHECKPOINT_HEADER = "卡点编码,时间,方向,人员类型,证件号码,手机号,车牌,体温,健康码,处置\n"
 
 
@@ -43,6 +46,15 @@ def push_row(batch: str, issued: str, phone: str) -> str:
 def write(path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def mart_value(settings, sql: str, params: list) -> object:
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        rows = con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+    return rows[0][0] if rows else None
 
 
 def backlog_sightings(settings, day: dt.date, checkpoint: str) -> int:
@@ -121,3 +133,17 @@ def test_incremental_checkpoint_models_equal_a_full_rebuild(history, tmp_path):
     assert backlog_sightings(settings, DAY1, "CP001") == 0
     assert backlog_sightings(settings, DAY2, "CP001") == 0
     assert_equals_full_refresh(settings, tmp_path, "4")
+
+    # 5. a late verification of B1 (made on day 1, delivered on day 2)
+    assert mart_value(settings, BACKLOG_ON, [DAY1]) == 1
+    write(
+        landing / "verification" / DAY2.isoformat() / "v.csv",
+        VERIFICATION_HEADER + "B1,1,2021-08-02 20:00:00,平湖社区,电话,已纳管,居家健康监测\n",
+    )
+    load_and_build(settings, [DAY2])
+    assert mart_value(settings, BACKLOG_ON, [DAY1]) == 0
+    assert mart_value(settings, BACKLOG_ON, [DAY2]) == 1  # B2 is still open
+    assert_equals_full_refresh(settings, tmp_path, "5")
+
+
+BACKLOG_ON = "select sum(backlog_persons) from marts.mart_coverage_daily where report_date = ?"

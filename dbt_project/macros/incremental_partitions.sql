@@ -143,3 +143,26 @@
         {{ column }} in ({% for day in days %}date '{{ day }}'{{ ", " if not loop.last }}{% endfor %})
     {%- endif -%}
 {%- endmacro %}
+
+
+{#
+  int_person_days keeps a person's rows while their fingerprint is unchanged:
+  delete the rows of persons whose fingerprint changed or who are gone, and
+  the rows of report dates no longer in the spine.
+#}
+{% macro delete_changed_person_days() %}
+    {% if is_incremental() %}
+        delete from {{ this }} as held
+        where
+            not exists (
+                select 1
+                from {{ ref('int_person_fingerprints') }} as fingerprints
+                where
+                    fingerprints.person_key = held.person_key
+                    and fingerprints.person_fingerprint = held.person_fingerprint
+            )
+            or held.report_date not in (
+                select report_dates.report_date from {{ ref('int_report_dates') }} as report_dates
+            )
+    {% endif %}
+{% endmacro %}

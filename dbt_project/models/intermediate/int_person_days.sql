@@ -1,3 +1,10 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_changed_person_days() }}"
+    )
+}}
 -- One row per person and report date from the person's first push on: where the
 -- person is counted that day and what is true of them by the end of it (§8, §9).
 --   community: community(r) of the person's latest record issued by end of D
@@ -6,10 +13,18 @@
 --   under management: the latest terminal verification by end of D is MANAGED
 --              with a measure other than NONE that has not ended before D;
 --   backlog / overdue: a record open at end of D (and past its deadline).
+-- Incremental: a person whose int_person_fingerprints fingerprint changed (or
+-- who is new) gets every report date computed again; everyone else gets the
+-- report dates after the last one held. The pre-hook deletes the rows of
+-- changed persons and of dates no longer in the spine.
 with
 
 report_dates as (
     select * from {{ ref('int_report_dates') }}
+),
+
+fingerprints as (
+    select * from {{ ref('int_person_fingerprints') }}
 ),
 
 push_records as (
@@ -21,6 +36,39 @@ terminal_verifications as (
     where is_terminal and not is_orphan
 ),
 
+-- the first report date this run computes for each person: the first push for
+-- a person not held or whose rows were just deleted, else the first new date
+persons_to_compute as (
+    select
+        person_key,
+        person_fingerprint,
+        first_issue_date,
+        {% if is_incremental() %}
+            case
+                when person_key in (select held.person_key from {{ this }} as held)
+                    then greatest(
+                            first_issue_date,
+                            (select max(held.report_date) + 1 from {{ this }} as held)
+                        )
+                else first_issue_date
+            end
+        {% else %}
+            first_issue_date
+        {% endif %} as compute_from
+    from fingerprints
+),
+
+person_report_dates as (
+    select
+        persons_to_compute.person_key,
+        persons_to_compute.person_fingerprint,
+        persons_to_compute.first_issue_date,
+        report_dates.report_date,
+        report_dates.end_of_day
+    from persons_to_compute
+    inner join report_dates on persons_to_compute.compute_from <= report_dates.report_date
+),
+
 -- Record r is the person's latest record on days [issue_date, next_issue_date).
 latest_record_spans as (
     select
@@ -30,25 +78,23 @@ latest_record_spans as (
         issue_date,
         lead(issue_date) over (
             partition by person_key order by person_record_seq
-        ) as next_issue_date,
-        min(issue_date) over (partition by person_key) as first_issue_date
+        ) as next_issue_date
     from push_records
 ),
 
 person_communities as (
     select
-        latest_record_spans.person_key,
-        report_dates.report_date,
+        person_report_dates.*,
         latest_record_spans.street_code,
-        latest_record_spans.community_code,
-        latest_record_spans.first_issue_date
-    from latest_record_spans
-    inner join report_dates
+        latest_record_spans.community_code
+    from person_report_dates
+    inner join latest_record_spans
         on
-            latest_record_spans.issue_date <= report_dates.report_date
+            person_report_dates.person_key = latest_record_spans.person_key
+            and person_report_dates.report_date >= latest_record_spans.issue_date
             and (
                 latest_record_spans.next_issue_date is null
-                or latest_record_spans.next_issue_date > report_dates.report_date
+                or person_report_dates.report_date < latest_record_spans.next_issue_date
             )
 ),
 
@@ -78,40 +124,42 @@ latest_terminal_spans as (
 
 under_management_days as (
     select distinct
-        latest_terminal_spans.person_key,
-        report_dates.report_date
-    from latest_terminal_spans
-    inner join report_dates
+        person_report_dates.person_key,
+        person_report_dates.report_date
+    from person_report_dates
+    inner join latest_terminal_spans
         on
-            latest_terminal_spans.verified_date <= report_dates.report_date
+            person_report_dates.person_key = latest_terminal_spans.person_key
+            and person_report_dates.report_date >= latest_terminal_spans.verified_date
             and (
                 latest_terminal_spans.next_verified_date is null
-                or latest_terminal_spans.next_verified_date > report_dates.report_date
+                or person_report_dates.report_date < latest_terminal_spans.next_verified_date
             )
     where
         latest_terminal_spans.outcome = 'MANAGED'
         and latest_terminal_spans.measure != 'NONE'
         and (
             latest_terminal_spans.measure_until is null
-            or latest_terminal_spans.measure_until >= report_dates.report_date
+            or latest_terminal_spans.measure_until >= person_report_dates.report_date
         )
 ),
 
 -- A record is open at the end of D for D in [issue_date, satisfied date).
 open_record_days as (
     select
-        push_records.person_key,
-        report_dates.report_date,
-        bool_or(push_records.deadline_at < report_dates.end_of_day) as is_overdue
-    from push_records
-    inner join report_dates
+        person_report_dates.person_key,
+        person_report_dates.report_date,
+        bool_or(push_records.deadline_at < person_report_dates.end_of_day) as is_overdue
+    from person_report_dates
+    inner join push_records
         on
-            push_records.issued_at < report_dates.end_of_day
+            person_report_dates.person_key = push_records.person_key
+            and person_report_dates.end_of_day > push_records.issued_at
             and (
                 push_records.satisfied_at is null
-                or push_records.satisfied_at >= report_dates.end_of_day
+                or person_report_dates.end_of_day <= push_records.satisfied_at
             )
-    group by push_records.person_key, report_dates.report_date
+    group by person_report_dates.person_key, person_report_dates.report_date
 )
 
 select
@@ -128,7 +176,8 @@ select
     ) as is_managed,
     under_management_days.person_key is not null as is_under_management,
     open_record_days.person_key is not null as is_backlog,
-    coalesce(open_record_days.is_overdue, false) as is_overdue
+    coalesce(open_record_days.is_overdue, false) as is_overdue,
+    person_communities.person_fingerprint
 from person_communities
 left join verification_milestones
     on person_communities.person_key = verification_milestones.person_key

@@ -1,0 +1,57 @@
+-- One row per person with a fingerprint of everything int_person_days reads
+-- about them (their push records, satisfaction and attribution, and their
+-- terminal verifications). A person whose fingerprint changed since the last
+-- build has every report date recomputed; everyone else only gets the new dates.
+with
+
+push_records as (
+    select * from {{ ref('int_push_records__enriched') }}
+),
+
+terminal_verifications as (
+    select * from {{ ref('int_verifications__linked') }}
+    where is_terminal and not is_orphan
+),
+
+record_fingerprints as (
+    select
+        person_key,
+        min(issue_date) as first_issue_date,
+        hash(
+            list(
+                struct_pack(
+                    batch_id, record_no, person_record_seq, issued_at, deadline_at,
+                    satisfied_at, street_code, community_code
+                )
+                order by person_record_seq
+            )
+        ) as records_hash
+    from push_records
+    group by person_key
+),
+
+verification_fingerprints as (
+    select
+        person_key,
+        hash(
+            list(
+                struct_pack(
+                    verified_at, delivery_date, file_name, row_number, outcome, measure,
+                    measure_until
+                )
+                order by verified_at, delivery_date, file_name, row_number
+            )
+        ) as verifications_hash
+    from terminal_verifications
+    group by person_key
+)
+
+select
+    record_fingerprints.person_key,
+    record_fingerprints.first_issue_date,
+    hash(
+        record_fingerprints.records_hash, verification_fingerprints.verifications_hash
+    ) as person_fingerprint
+from record_fingerprints
+left join verification_fingerprints
+    on record_fingerprints.person_key = verification_fingerprints.person_key
