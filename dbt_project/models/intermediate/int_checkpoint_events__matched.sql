@@ -24,29 +24,29 @@ new_partitions as (
     {{ unprocessed_partitions('checkpoint') }}
 ),
 
+-- every key, flagged when it has not been looked up in the held partitions yet
 match_keys as (
     select distinct
-        key_kind,
-        key_value
-    from {{ ref('int_checkpoint_match_keys') }}
-),
-
-new_keys as (
-    select * from match_keys
-    {% if is_incremental() %}
-        where not exists (
+        keys.key_kind,
+        keys.key_value,
+        {% if is_incremental() %}
+            not exists (
                 select 1
                 from {{ this }} as held
                 where
                     held.delivery_date is null
-                    and held.key_kind = match_keys.key_kind
-                    and held.key_value = match_keys.key_value
+                    and held.key_kind = keys.key_kind
+                    and held.key_value = keys.key_value
             )
-    {% endif %}
+        {% else %}
+            true
+        {% endif %} as is_new_key
+    from {{ ref('int_checkpoint_match_keys') }} as keys
 ),
 
--- events of the partitions to read: new ones, and held ones holding a new key
-events_read as (
+-- (event, key) pairs of the partitions to read: the new ones, and the held ones
+-- holding a new key. Each branch scans the raw partitions once.
+event_keys as (
     select
         delivery_date,
         file_name,
@@ -54,33 +54,31 @@ events_read as (
         event_time,
         checkpoint_code,
         direction,
-        id_number,
-        id_valid,
-        phone,
-        phone_valid,
+        'RIC' as key_kind,
+        id_number as key_value,
         {{ delivery_date_in(new_partition_dates) }} as is_new_partition
     from {{ ref('stg_raw__checkpoint') }}
     where
-        (id_valid or phone_valid)
+        id_valid
+        and {{ delivery_date_in(new_partition_dates + held_partitions_with_new_keys) }}
+    union all
+    select
+        delivery_date,
+        file_name,
+        row_number,
+        event_time,
+        checkpoint_code,
+        direction,
+        'PHONE' as key_kind,
+        phone as key_value,
+        {{ delivery_date_in(new_partition_dates) }} as is_new_partition
+    from {{ ref('stg_raw__checkpoint') }}
+    where
+        phone_valid
         and {{ delivery_date_in(new_partition_dates + held_partitions_with_new_keys) }}
 ),
 
-event_keys as (
-    select
-        * exclude (id_number, id_valid, phone, phone_valid),
-        'RIC' as key_kind,
-        id_number as key_value
-    from events_read
-    where id_valid
-    union all
-    select
-        * exclude (id_number, id_valid, phone, phone_valid),
-        'PHONE' as key_kind,
-        phone as key_value
-    from events_read
-    where phone_valid
-),
-
+-- new partitions match every key; held partitions only the new keys
 matches as (
     select event_keys.*
     from event_keys
@@ -88,15 +86,7 @@ matches as (
         on
             event_keys.key_kind = match_keys.key_kind
             and event_keys.key_value = match_keys.key_value
-    where event_keys.is_new_partition
-    union all
-    select event_keys.*
-    from event_keys
-    inner join new_keys
-        on
-            event_keys.key_kind = new_keys.key_kind
-            and event_keys.key_value = new_keys.key_value
-    where not event_keys.is_new_partition
+    where event_keys.is_new_partition or match_keys.is_new_key
 )
 
 select
@@ -137,4 +127,5 @@ select
     null as direction,
     key_kind,
     key_value
-from new_keys
+from match_keys
+where is_new_key

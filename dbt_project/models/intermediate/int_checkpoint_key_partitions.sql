@@ -16,25 +16,21 @@ partitions as (
     {{ unprocessed_partitions('checkpoint') }}
 ),
 
-checkpoint_events as (
-    select * from {{ ref('stg_raw__checkpoint') }}
-    where {{ delivery_date_in(unprocessed_partition_dates('checkpoint')) }}
-),
-
+-- each branch scans the raw partitions once
 partition_keys as (
     select distinct
         delivery_date,
         'RIC' as key_kind,
         id_number as key_value
-    from checkpoint_events
-    where id_valid
-    union
+    from {{ ref('stg_raw__checkpoint') }}
+    where id_valid and {{ delivery_date_in(unprocessed_partition_dates('checkpoint')) }}
+    union all
     select distinct
         delivery_date,
         'PHONE' as key_kind,
         phone as key_value
-    from checkpoint_events
-    where phone_valid
+    from {{ ref('stg_raw__checkpoint') }}
+    where phone_valid and {{ delivery_date_in(unprocessed_partition_dates('checkpoint')) }}
 )
 
 select
