@@ -27,21 +27,21 @@ new_partitions as (
 -- every key, flagged when it has not been looked up in the held partitions yet
 match_keys as (
     select distinct
-        keys.key_kind,
-        keys.key_value,
+        all_keys.key_kind,
+        all_keys.key_value,
         {% if is_incremental() %}
             not exists (
                 select 1
                 from {{ this }} as held
                 where
                     held.delivery_date is null
-                    and held.key_kind = keys.key_kind
-                    and held.key_value = keys.key_value
+                    and held.key_kind = all_keys.key_kind
+                    and held.key_value = all_keys.key_value
             )
         {% else %}
             true
         {% endif %} as is_new_key
-    from {{ ref('int_checkpoint_match_keys') }} as keys
+    from {{ ref('int_checkpoint_match_keys') }} as all_keys
 ),
 
 -- (event, key) pairs of the partitions to read: the new ones, and the held ones
