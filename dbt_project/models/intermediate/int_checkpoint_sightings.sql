@@ -1,6 +1,8 @@
 -- Checkpoint events matched to pushed persons (contract §7): an event matches a
 -- person when its valid RIC equals the person's RIC identity, or its valid phone
--- equals a phone on one of the person's push records. One row per (event, person).
+-- equals a phone on one of the person's push records. One row per (event, key,
+-- person): an event matching a person by both RIC and phone appears twice, so
+-- counts of events take distinct event keys and last-seen times take the max.
 with
 
 matched_events as (
@@ -12,13 +14,14 @@ match_keys as (
     select * from {{ ref('int_checkpoint_match_keys') }}
 )
 
-select distinct
+select
     matched_events.delivery_date,
     matched_events.file_name,
     matched_events.row_number,
     matched_events.checkpoint_code,
     matched_events.event_time,
     matched_events.direction,
+    matched_events.key_kind,
     match_keys.person_key
 from matched_events
 inner join match_keys

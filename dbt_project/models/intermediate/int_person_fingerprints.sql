@@ -2,6 +2,8 @@
 -- about them (their push records, satisfaction and attribution, and their
 -- terminal verifications). A person whose fingerprint changed since the last
 -- build has every report date recomputed; everyone else only gets the new dates.
+-- The fingerprint is an order-free XOR of one 64-bit hash per input row (each
+-- row carries its own order keys), so it costs one pass over the inputs.
 with
 
 push_records as (
@@ -17,13 +19,10 @@ record_fingerprints as (
     select
         person_key,
         min(issue_date) as first_issue_date,
-        hash(
-            list(
-                struct_pack(
-                    batch_id, record_no, person_record_seq, issued_at, deadline_at,
-                    satisfied_at, street_code, community_code
-                )
-                order by person_record_seq
+        bit_xor(
+            hash(
+                batch_id, record_no, person_record_seq, issued_at, deadline_at,
+                satisfied_at, street_code, community_code
             )
         ) as records_hash
     from push_records
@@ -33,13 +32,10 @@ record_fingerprints as (
 verification_fingerprints as (
     select
         person_key,
-        hash(
-            list(
-                struct_pack(
-                    verified_at, delivery_date, file_name, row_number, outcome, measure,
-                    measure_until
-                )
-                order by verified_at, delivery_date, file_name, row_number
+        bit_xor(
+            hash(
+                verified_at, delivery_date, file_name, row_number, outcome, measure,
+                measure_until
             )
         ) as verifications_hash
     from terminal_verifications
