@@ -29,7 +29,7 @@ DEMO_DAYS ?= 14
 DEMO_START ?= 2021-08-02
 DEMO_END ?= $(shell date -d "$(DEMO_START) + $$(( $(DEMO_DAYS) - 1 )) days" +%F)
 
-.PHONY: help setup demo test lint bench backfill rerun generate docs down status clean airflow-up
+.PHONY: help setup demo test lint bench bench-city backfill rerun generate docs down status clean airflow-up
 
 help: ## Show this help
 	@echo "gridwatch — community epidemic-prevention data pipeline"
@@ -90,9 +90,12 @@ lint: setup ## ruff (Python) and sqlfluff (dbt SQL)
 	$(VENV)/bin/ruff format --check src dags tests
 	cd dbt_project && $(VENV)/bin/sqlfluff lint models tests  # macros are SQL fragments, linted where models render them
 
-bench: setup ## Benchmarks (ratios measured in one run): ingest vs baselines, orchestration overhead, dbt growth
+bench: setup ## Benchmarks (ratios measured in one run): ingest vs baselines, orchestration overhead, dbt growth (street, 30 days)
 	$(PY) -m gridwatch.bench
 	$(PY) -m gridwatch.bench_pipeline
+
+bench-city: setup ## dbt build growth on the city preset, day 2 / 30 / 60 (~45 min, ~40 GB free disk; BENCH_DIR keeps the files)
+	BENCH_PRESET=city BENCH_DAYS=60 $(PY) -m gridwatch.bench_pipeline
 
 docs: setup ## dbt docs (lineage, exposures) and Great Expectations Data Docs
 	GRIDWATCH_WAREHOUSE=$(GRIDWATCH_WAREHOUSE) $(VENV)/bin/dbt docs generate \
