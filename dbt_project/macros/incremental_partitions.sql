@@ -95,9 +95,7 @@
             where key_partitions.delivery_date in (select delivery_date from held_partitions)
             order by 1
         {% endset %}
-        {% for row in run_query(lookup) %}
-            {% do days.append(row[0]) %}
-        {% endfor %}
+        {% do days.extend(dates_of(lookup)) %}
     {% endif %}
     {{ return(days) }}
 {% endmacro %}
@@ -127,9 +125,7 @@
                 {% endif %}
             order by 1
         {% endset %}
-        {% for row in run_query(lookup) %}
-            {% do days.append(row[0]) %}
-        {% endfor %}
+        {% do days.extend(dates_of(lookup)) %}
     {% endif %}
     {{ return(days) }}
 {% endmacro %}
@@ -165,4 +161,14 @@
                 select report_dates.report_date from {{ ref('int_report_dates') }} as report_dates
             )
     {% endif %}
+{% endmacro %}
+
+
+{# The first column of a query's rows, run while the model compiles. #}
+{% macro dates_of(query) %}
+    {% set values = [] %}
+    {% for row in run_query(query) %}
+        {% do values.append(row[0]) %}
+    {% endfor %}
+    {{ return(values) }}
 {% endmacro %}

@@ -48,30 +48,44 @@ identified as (
             and with_own_identity.has_phone_and_name
             and with_own_identity.phone = identities_by_phone_and_name.phone
             and with_own_identity.person_name = identities_by_phone_and_name.person_name
+),
+
+distinct_identities as (
+    select distinct identity from identified
+),
+
+-- the keyed hash is a Python UDF: call it once per identity, not once per record
+pseudonyms as (
+    select
+        identity,
+        gw_pseudonym(identity) as person_key
+    from distinct_identities
 )
 
 select
-    batch_id,
-    record_no,
-    topic,
-    issued_at,
-    deadline_hours,
-    deadline_at,
-    person_name,
-    id_type,
-    id_number,
-    id_valid,
-    phone,
-    phone_valid,
-    own_street_code,
-    own_community_code,
-    identity,
-    split_part(identity, ':', 1) as identity_kind,
-    gw_pseudonym(identity) as person_key,
+    identified.batch_id,
+    identified.record_no,
+    identified.topic,
+    identified.issued_at,
+    identified.deadline_hours,
+    identified.deadline_at,
+    identified.person_name,
+    identified.id_type,
+    identified.id_number,
+    identified.id_valid,
+    identified.phone,
+    identified.phone_valid,
+    identified.own_street_code,
+    identified.own_community_code,
+    identified.identity,
+    split_part(identified.identity, ':', 1) as identity_kind,
+    pseudonyms.person_key,
     row_number() over (
-        partition by identity order by issued_at, batch_id, record_no
+        partition by identified.identity
+        order by identified.issued_at, identified.batch_id, identified.record_no
     ) as person_record_seq,
-    delivery_date,
-    file_name,
-    row_number
+    identified.delivery_date,
+    identified.file_name,
+    identified.row_number
 from identified
+inner join pseudonyms on identified.identity = pseudonyms.identity

@@ -11,16 +11,30 @@ filing_events as (
     select * from {{ ref('int_filing_events__deduplicated') }}
 ),
 
+-- Event e is the enterprise's latest by the end of D for D in
+-- [date of e, date of the next event): event_seq follows event_time.
+event_spans as (
+    select
+        *,
+        cast(event_time as date) as event_date,
+        lead(cast(event_time as date)) over (
+            partition by uscc order by event_seq
+        ) as next_event_date
+    from filing_events
+),
+
 latest_by_day as (
     select
         report_dates.report_date,
-        filing_events.*
-    from filing_events
-    inner join report_dates on filing_events.event_time < report_dates.end_of_day
-    qualify row_number() over (
-            partition by report_dates.report_date, filing_events.uscc
-            order by filing_events.event_seq desc
-        ) = 1
+        event_spans.*
+    from event_spans
+    inner join report_dates
+        on
+            event_spans.event_date <= report_dates.report_date
+            and (
+                event_spans.next_event_date is null
+                or event_spans.next_event_date > report_dates.report_date
+            )
 )
 
 select
