@@ -3,8 +3,6 @@ and nothing listens beyond localhost."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import time
 from pathlib import Path
 
@@ -28,16 +26,6 @@ def _listening_addresses(port: int) -> set[str]:
     return addresses
 
 
-def _alive(pid: int) -> bool:
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
-    try:
-        os.killpg(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def test_services_start_answer_health_and_stop_cleanly(airflow_home, monkeypatch):
     for key, value in airflow_env(airflow_home).items():
         monkeypatch.setenv(key, value)
@@ -54,6 +42,6 @@ def test_services_start_answer_health_and_stop_cleanly(airflow_home, monkeypatch
         stopped = services.down()
     assert set(stopped) == set(services.COMPONENTS)
     time.sleep(1)
-    assert not any(_alive(pid) for pid in pids)
+    assert not any(services._group_alive(pid) for pid in pids)
     assert not services.healthy()
     assert all(not (services.run_dir() / f"{n}.pid").exists() for n in services.COMPONENTS)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from gridwatch.reference import REFERENCE_FILES
+
 
 @dataclass(frozen=True)
 class Column:
@@ -82,19 +84,9 @@ FEEDS: dict[str, tuple[Column, ...]] = {
         _c("inspection_passed", "检查结果"),
     ),
 }
-FEED_NAMES = tuple(FEEDS)
-
+# The reference files the loader reads (gridwatch.reference), with their headers.
 REFERENCE_HEADERS: dict[str, tuple[str, ...]] = {
-    "areas.csv": (
-        "district_code",
-        "district_name",
-        "street_code",
-        "street_name",
-        "community_code",
-        "community_name",
-    ),
-    "grids.csv": ("grid_code", "grid_name", "community_code"),
-    "checkpoints.csv": ("checkpoint_code", "checkpoint_name", "community_code", "kind"),
+    f"{name}.csv": columns for name, columns in REFERENCE_FILES.items()
 }
 
 # Enumerations: canonical -> Chinese spellings (first is the usual one).
