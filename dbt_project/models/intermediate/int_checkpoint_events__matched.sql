@@ -45,37 +45,13 @@ match_keys as (
 ),
 
 -- (event, key) pairs of the partitions to read: the new ones, and the held ones
--- holding a new key. Each branch scans the raw partitions once.
+-- holding a new key
 event_keys as (
-    select
-        delivery_date,
-        file_name,
-        row_number,
-        event_time,
-        checkpoint_code,
-        direction,
-        'RIC' as key_kind,
-        id_number as key_value,
-        {{ delivery_date_in(new_partition_dates) }} as is_new_partition
-    from {{ ref('stg_raw__checkpoint') }}
-    where
-        id_valid
-        and {{ delivery_date_in(new_partition_dates + held_partitions_with_new_keys) }}
-    union all
-    select
-        delivery_date,
-        file_name,
-        row_number,
-        event_time,
-        checkpoint_code,
-        direction,
-        'PHONE' as key_kind,
-        phone as key_value,
-        {{ delivery_date_in(new_partition_dates) }} as is_new_partition
-    from {{ ref('stg_raw__checkpoint') }}
-    where
-        phone_valid
-        and {{ delivery_date_in(new_partition_dates + held_partitions_with_new_keys) }}
+    {{ checkpoint_event_keys(
+        new_partition_dates + held_partitions_with_new_keys,
+        'delivery_date, file_name, row_number, event_time, checkpoint_code, direction, '
+        ~ delivery_date_in(new_partition_dates) ~ ' as is_new_partition'
+    ) }}
 ),
 
 -- new partitions match every key; held partitions only the new keys

@@ -16,21 +16,16 @@ partitions as (
     {{ unprocessed_partitions('checkpoint') }}
 ),
 
--- each branch scans the raw partitions once
+event_keys as (
+    {{ checkpoint_event_keys(unprocessed_partition_dates('checkpoint'), 'delivery_date') }}
+),
+
 partition_keys as (
     select distinct
         delivery_date,
-        'RIC' as key_kind,
-        id_number as key_value
-    from {{ ref('stg_raw__checkpoint') }}
-    where id_valid and {{ delivery_date_in(unprocessed_partition_dates('checkpoint')) }}
-    union all
-    select distinct
-        delivery_date,
-        'PHONE' as key_kind,
-        phone as key_value
-    from {{ ref('stg_raw__checkpoint') }}
-    where phone_valid and {{ delivery_date_in(unprocessed_partition_dates('checkpoint')) }}
+        key_kind,
+        key_value
+    from event_keys
 )
 
 select
