@@ -10,13 +10,21 @@ community_totals as (
     group by report_date
 ),
 
+-- a person is pushed by the end of D once their first record is issued before it
+first_pushes as (
+    select
+        person_key,
+        min(issued_at) as first_issued_at
+    from {{ ref('fct_push_record') }}
+    group by person_key
+),
+
 city_totals as (
     select
         report_dates.report_date,
-        count(distinct push_records.person_key) as pushed_persons
+        count(first_pushes.person_key) as pushed_persons
     from {{ ref('int_report_dates') }} as report_dates
-    inner join {{ ref('fct_push_record') }} as push_records
-        on report_dates.end_of_day > push_records.issued_at
+    inner join first_pushes on report_dates.end_of_day > first_pushes.first_issued_at
     group by report_dates.report_date
 )
 

@@ -36,26 +36,37 @@ terminal_verifications as (
     where is_terminal and not is_orphan
 ),
 
+-- After the pre-hook, a held person has a row for every report date from their
+-- first push to the last held date, so the persons held are those on that date.
+held_persons as (
+    {% if is_incremental() %}
+        select
+            held.person_key,
+            held.report_date as last_held_date
+        from {{ this }} as held
+        where held.report_date = (select max(last_held.report_date) from {{ this }} as last_held)
+    {% else %}
+        select
+            cast(null as varchar) as person_key,
+            cast(null as date) as last_held_date
+        where false
+    {% endif %}
+),
+
 -- the first report date this run computes for each person: the first push for
 -- a person not held or whose rows were just deleted, else the first new date
 persons_to_compute as (
     select
-        person_key,
-        person_fingerprint,
-        first_issue_date,
-        {% if is_incremental() %}
-            case
-                when person_key in (select held.person_key from {{ this }} as held)
-                    then greatest(
-                            first_issue_date,
-                            (select max(held.report_date) + 1 from {{ this }} as held)
-                        )
-                else first_issue_date
-            end
-        {% else %}
-            first_issue_date
-        {% endif %} as compute_from
+        fingerprints.person_key,
+        fingerprints.person_fingerprint,
+        fingerprints.first_issue_date,
+        case
+            when held_persons.person_key is not null
+                then greatest(fingerprints.first_issue_date, held_persons.last_held_date + 1)
+            else fingerprints.first_issue_date
+        end as compute_from
     from fingerprints
+    left join held_persons on fingerprints.person_key = held_persons.person_key
 ),
 
 person_report_dates as (

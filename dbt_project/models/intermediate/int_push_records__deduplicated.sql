@@ -8,13 +8,18 @@ push_rows as (
     select * from {{ ref('stg_raw__push_list') }}
 ),
 
+-- (delivery_date, file_name, row_number) names one delivered row; an aggregate
+-- picks each key's winner at a fraction of the cost of a window over whole rows
+winning_rows as (
+    select max((delivery_date, file_name, row_number)) as winning_row
+    from push_rows
+    group by batch_id, record_no
+),
+
 latest_delivery as (
     select *
     from push_rows
-    qualify row_number() over (
-            partition by batch_id, record_no
-            order by delivery_date desc, file_name desc, row_number desc
-        ) = 1
+    where (delivery_date, file_name, row_number) in (select winning_rows.winning_row from winning_rows)
 ),
 
 resolved as (

@@ -54,12 +54,24 @@ distinct_identities as (
     select distinct identity from identified
 ),
 
--- the keyed hash is a Python UDF: call it once per identity, not once per record
+-- the keyed hash (gridwatch.dbt_plugin): once per identity, not once per record
 pseudonyms as (
     select
         identity,
         gw_pseudonym(identity) as person_key
     from distinct_identities
+),
+
+-- the order of each person's records (a window over the keys alone, then joined)
+record_sequence as (
+    select
+        batch_id,
+        record_no,
+        row_number() over (
+            partition by identity
+            order by issued_at, batch_id, record_no
+        ) as person_record_seq
+    from identified
 )
 
 select
@@ -80,12 +92,13 @@ select
     identified.identity,
     split_part(identified.identity, ':', 1) as identity_kind,
     pseudonyms.person_key,
-    row_number() over (
-        partition by identified.identity
-        order by identified.issued_at, identified.batch_id, identified.record_no
-    ) as person_record_seq,
+    record_sequence.person_record_seq,
     identified.delivery_date,
     identified.file_name,
     identified.row_number
 from identified
 inner join pseudonyms on identified.identity = pseudonyms.identity
+inner join record_sequence
+    on
+        identified.batch_id = record_sequence.batch_id
+        and identified.record_no = record_sequence.record_no

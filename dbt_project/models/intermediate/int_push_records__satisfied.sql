@@ -54,13 +54,17 @@ all_candidates as (
     select * from person_candidates
 ),
 
+-- the earliest candidate, ties broken by verification time and delivery order
 earliest_satisfaction as (
-    select *
+    select
+        batch_id,
+        record_no,
+        min(satisfied_at) as satisfied_at,
+        arg_min(
+            outcome, (satisfied_at, verified_at, delivery_date, file_name, row_number)
+        ) as outcome
     from all_candidates
-    qualify row_number() over (
-            partition by batch_id, record_no
-            order by satisfied_at, verified_at, delivery_date, file_name, row_number
-        ) = 1
+    group by batch_id, record_no
 )
 
 select

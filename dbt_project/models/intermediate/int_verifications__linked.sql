@@ -12,13 +12,17 @@ push_records as (
     select * from {{ ref('int_push_records__identified') }}
 ),
 
+-- (delivery_date, file_name, row_number) names one delivered row
+winning_rows as (
+    select max((delivery_date, file_name, row_number)) as winning_row
+    from verification_rows
+    group by batch_id, record_no, verified_at, outcome
+),
+
 latest_delivery as (
     select *
     from verification_rows
-    qualify row_number() over (
-            partition by batch_id, record_no, verified_at, outcome
-            order by delivery_date desc, file_name desc, row_number desc
-        ) = 1
+    where (delivery_date, file_name, row_number) in (select winning_rows.winning_row from winning_rows)
 ),
 
 resolved as (

@@ -10,10 +10,6 @@ verifications as (
     select * from {{ ref('int_verifications__linked') }}
 ),
 
-sightings as (
-    select * from {{ ref('int_checkpoint_sightings') }}
-),
-
 end_of_data as (
     select end_of_day as end_of_last_day
     from {{ ref('int_report_dates') }}
@@ -27,6 +23,12 @@ open_records as (
     where
         push_records.satisfied_at is null
         or push_records.satisfied_at >= end_of_data.end_of_last_day
+),
+
+-- only the sightings of persons in the queue (a few of the millions matched)
+sightings as (
+    select * from {{ ref('int_checkpoint_sightings') }}
+    where person_key in (select open_records.person_key from open_records)
 ),
 
 attempts as (

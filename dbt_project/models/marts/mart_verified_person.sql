@@ -7,8 +7,13 @@ verifications as (
     where not is_orphan
 ),
 
-sightings as (
-    select * from {{ ref('int_checkpoint_sightings') }}
+matched_events as (
+    select * from {{ ref('int_checkpoint_events__matched') }}
+    where delivery_date is not null and key_kind is not null
+),
+
+match_keys as (
+    select * from {{ ref('int_checkpoint_match_keys') }}
 ),
 
 terminal_summary as (
@@ -47,12 +52,28 @@ verification_summary as (
     group by person_key
 ),
 
+-- The latest sighting (int_checkpoint_sightings) of each person, taken per
+-- matching key first: millions of events reduce to one row per key before the
+-- join to the persons holding the key.
+key_last_events as (
+    select
+        key_kind,
+        key_value,
+        max(event_time) as last_event_time
+    from matched_events
+    group by key_kind, key_value
+),
+
 last_sightings as (
     select
-        person_key,
-        max(event_time) as last_seen_at_checkpoint
-    from sightings
-    group by person_key
+        match_keys.person_key,
+        max(key_last_events.last_event_time) as last_seen_at_checkpoint
+    from key_last_events
+    inner join match_keys
+        on
+            key_last_events.key_kind = match_keys.key_kind
+            and key_last_events.key_value = match_keys.key_value
+    group by match_keys.person_key
 )
 
 select
