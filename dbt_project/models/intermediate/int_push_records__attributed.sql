@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- Where each push record belongs (contract §8):
 --   community(r): the community of the latest verification of r itself whose
 --                 community resolves, else r's own community, else _UNDISPATCHED;

@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- One row per push record (batch_id, record_no): a key delivered again replaces
 -- the earlier row; the latest delivery date, then the greatest file name, then
 -- the last row wins (contract §5 push_list). The record's own street and

@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- When each push record was satisfied (contract §8): the earliest of
 --   (a) max(verified_at, issued_at) of a terminal verification of the record itself;
 --   (b) verified_at of a terminal verification of the record's person, through any

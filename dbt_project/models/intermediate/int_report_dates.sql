@@ -6,7 +6,7 @@ with
 
 business_dates as (
     select cast(issued_at as date) as business_date
-    from {{ ref('int_push_records__deduplicated') }}
+    from {{ ref('int_push_records__identified') }}
     union all
     select cast(verified_at as date) from {{ ref('int_verifications__linked') }}
     union all
