@@ -4,8 +4,10 @@
 -- equals a phone on one of the person's push records. One row per (event, key,
 -- person): an event matching a person by both RIC and phone appears twice, so
 -- counts of events take distinct event keys and last-seen times take the max.
--- A view: each of its three marts reads only the persons and events it needs,
--- which costs less than writing millions of rows here every build.
+-- A view: each mart that reads it (mart_backlog, mart_checkpoint_daily) takes
+-- only the persons and events it needs, which costs less than writing millions
+-- of rows here every build. mart_verified_person takes each key's last event
+-- before joining the keys, the same match reduced first.
 with
 
 matched_events as (
