@@ -24,20 +24,19 @@
 {% endmacro %}
 
 
-{% macro unprocessed_partitions(feed) %}
+{#
+  The (delivery_date, partition_version) rows of `days`, the partitions a run
+  processes: pass the dates `unprocessed_partition_dates` returned, so the
+  partitions marked as processed are exactly the ones whose rows were read.
+#}
+{% macro unprocessed_partitions(feed, days) %}
     select
         delivery_date,
         partition_version
     from {{ ref('int_load_partitions') }}
     where
         feed = '{{ feed }}'
-        {% if is_incremental() %}
-            and delivery_date not in (
-                select held.delivery_date
-                from {{ this }} as held
-                where held.delivery_date is not null
-            )
-        {% endif %}
+        and {{ delivery_date_in(days) }}
 {% endmacro %}
 
 
@@ -102,9 +101,10 @@
 
 
 {#
-  The same partitions as `unprocessed_partitions`, as a list of dates known
-  while the model compiles, so that the raw scan is filtered by constants and
-  DuckDB skips the row groups of every other day.
+  The delivery dates of the feed's partitions not yet processed (new, or held
+  with an older version), known while the model compiles, so that the raw scan
+  is filtered by constants and DuckDB skips the row groups of every other day.
+  Computed before the pre-hooks run, hence the version check.
 #}
 {% macro unprocessed_partition_dates(feed) %}
     {% set days = [] %}

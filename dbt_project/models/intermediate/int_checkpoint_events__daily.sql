@@ -10,15 +10,16 @@
 -- each run counts only the partitions loaded since the last one, so the daily
 -- cost follows the day's events, not the history. A partition without events
 -- keeps one row with a NULL report_date, marking it as counted.
+{%- set new_partition_dates = unprocessed_partition_dates('checkpoint') %}
 with
 
 partitions as (
-    {{ unprocessed_partitions('checkpoint') }}
+    {{ unprocessed_partitions('checkpoint', new_partition_dates) }}
 ),
 
 checkpoint_events as (
     select * from {{ ref('stg_raw__checkpoint') }}
-    where {{ delivery_date_in(unprocessed_partition_dates('checkpoint')) }}
+    where {{ delivery_date_in(new_partition_dates) }}
 ),
 
 daily_counts as (

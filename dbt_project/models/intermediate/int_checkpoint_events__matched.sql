@@ -21,7 +21,7 @@
 with
 
 new_partitions as (
-    {{ unprocessed_partitions('checkpoint') }}
+    {{ unprocessed_partitions('checkpoint', new_partition_dates) }}
 ),
 
 -- every key, flagged when it has not been looked up in the held partitions yet

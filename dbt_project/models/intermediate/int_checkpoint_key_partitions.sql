@@ -10,14 +10,15 @@
 -- it to look up a newly pushed key in the few partitions that hold it instead of
 -- scanning every event ever loaded. Incremental like int_checkpoint_events__daily;
 -- a partition without identifiable events keeps one row with a NULL key_kind.
+{%- set new_partition_dates = unprocessed_partition_dates('checkpoint') %}
 with
 
 partitions as (
-    {{ unprocessed_partitions('checkpoint') }}
+    {{ unprocessed_partitions('checkpoint', new_partition_dates) }}
 ),
 
 event_keys as (
-    {{ checkpoint_event_keys(unprocessed_partition_dates('checkpoint'), 'delivery_date') }}
+    {{ checkpoint_event_keys(new_partition_dates, 'delivery_date') }}
 ),
 
 partition_keys as (
