@@ -40,6 +40,7 @@ def main() -> None:
 
     preset = os.environ.get("BENCH_PRESET", "street")
     days = int(os.environ.get("BENCH_DAYS", "30"))
+    trials = int(os.environ.get("BENCH_TRIALS", "3"))
     work = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="gridwatch-bench-pipeline-"))
     manifest = work / "gen" / "manifest.json"
     wanted = {"preset": preset, "days": days, "seed": 7, "start": START.isoformat(), "dirty": False}
@@ -78,9 +79,18 @@ def main() -> None:
         f"\none {preset} day ({START}): direct run {direct_seconds:.1f}s ({outcome.message}); "
         f"airflow dags test {airflow_seconds:.1f}s (exit {result.returncode})"
     )
-    print(
-        f"  orchestration overhead ratio (airflow / direct): {airflow_seconds / direct_seconds:.2f}x"
-    )
+    if result.returncode == 0:
+        print(
+            f"  orchestration overhead ratio (airflow / direct): "
+            f"{airflow_seconds / direct_seconds:.2f}x"
+        )
+    else:
+        # a failed run's time is no overhead: say why instead of printing a ratio
+        tail = "\n    ".join((result.stdout + result.stderr).strip().splitlines()[-5:])
+        print(
+            "  no overhead ratio: airflow dags test failed (run it through `make bench`, "
+            f"which initialises AIRFLOW_HOME); its last lines:\n    {tail}"
+        )
 
     # 2. growth of dbt build over the wave. A daily run builds after its load;
     # the days in between are loaded and caught up with one build, which leaves
@@ -97,11 +107,11 @@ def main() -> None:
         if offset + 2 in checkpoints:
             build(growth)  # catch up to the day before a measured day
         if offset + 1 in checkpoints:
-            trials = timed_builds(growth, int(os.environ.get("BENCH_TRIALS", "3")))
-            timings[offset + 1] = (load_seconds, statistics.median(trials))
+            seconds = timed_builds(growth, trials)
+            timings[offset + 1] = (load_seconds, statistics.median(seconds))
             print(
                 f"  day {offset + 1}: dbt build {timings[offset + 1][1]:.1f}s "
-                f"(median of {', '.join(f'{t:.1f}' for t in trials)})",
+                f"(median of {', '.join(f'{t:.1f}' for t in seconds)})",
                 flush=True,
             )
     base = timings[checkpoints[0]][1]
