@@ -3,13 +3,15 @@
 1. Orchestration overhead: one generated day through ``airflow dags test``
    against the same day run directly (``gridwatch.pipeline.run_day``: the sum of
    the work inside the tasks).
-2. Growth: ``dbt build`` time after day 2, day N/2 and day N of a generated
-   wave, and the share of the daily run it takes.
+2. Growth: the whole daily run (load, batch gate, ``dbt build``, marts gate,
+   publish with the serving gate: the steps of ``run_day``, timed by
+   ``gridwatch.quality_bench``) on day 2, day N/2 and day N of a generated
+   wave, with ``dbt build`` on its own and its share of the run.
 
 BENCH_PRESET (default ``street``) and BENCH_DAYS (default 30) size the run;
 BENCH_DIR keeps its files (a later run with the same size reuses the generated days).
-BENCH_TRIALS (default 3) times each measured build that many times, each on a
-fresh copy of the warehouse as it was before the build, and reports the median:
+BENCH_TRIALS (default 3) runs each measured day that many times, each on a
+fresh copy of the warehouse as it was before the day, and reports the medians:
 one timing on a shared two-core machine varies by ±15%.
 """
 
@@ -92,51 +94,63 @@ def main() -> None:
             f"which initialises AIRFLOW_HOME); its last lines:\n    {tail}"
         )
 
-    # 2. growth of dbt build over the wave. A daily run builds after its load;
-    # the days in between are loaded and caught up with one build, which leaves
-    # the incremental models in the state daily builds would have left them in.
+    # 2. growth of the daily run over the wave. The days in between are loaded
+    # and caught up with one build, which leaves the incremental models in the
+    # state daily builds would have left them in; each measured day then runs
+    # in full (load .. publish) from the state before it.
+    import gridwatch.quality_gx  # noqa: F401  (imported once per process: not a daily cost)
+
     growth = settings("growth")
     checkpoints = sorted({2, max(2, days // 2), days})
-    timings: dict[int, tuple[float, float]] = {}
+    measured: dict[int, dict[str, float]] = {}
     for offset in range(days):
         day = START + dt.timedelta(days=offset)
-        started = time.perf_counter()
-        with contextlib.suppress(RejectedFilesError):
-            load_feeds(growth, day)
-        load_seconds = time.perf_counter() - started
-        if offset + 2 in checkpoints:
-            build(growth)  # catch up to the day before a measured day
         if offset + 1 in checkpoints:
-            seconds = timed_builds(growth, trials)
-            timings[offset + 1] = (load_seconds, statistics.median(seconds))
+            runs = timed_days(growth, day, trials)
+            measured[offset + 1] = {
+                step: statistics.median(run[step] for run in runs) for step in runs[0]
+            }
+            run_totals = ", ".join(f"{sum(run.values()):.1f}" for run in runs)
+            build_totals = ", ".join(f"{run['build']:.1f}" for run in runs)
             print(
-                f"  day {offset + 1}: dbt build {timings[offset + 1][1]:.1f}s "
-                f"(median of {', '.join(f'{t:.1f}' for t in seconds)})",
+                f"  day {offset + 1}: daily run {run_totals}s; dbt build {build_totals}s",
                 flush=True,
             )
-    base = timings[checkpoints[0]][1]
-    print(f"\ndbt build growth ({preset}, the daily build after each day's load):")
-    for day_no, (load_seconds, build_seconds) in timings.items():
+            continue
+        with contextlib.suppress(RejectedFilesError):
+            load_feeds(growth, day)
+        if offset + 2 in checkpoints:
+            build(growth)  # catch up to the day before a measured day
+    first = measured[checkpoints[0]]
+    print(
+        f"\ndaily run growth ({preset}; medians of {trials}; "
+        "run = load + batch gate + dbt build + marts gate + publish):"
+    )
+    for day_no, steps in measured.items():
+        run_seconds, build_seconds = sum(steps.values()), steps["build"]
         print(
-            f"  day {day_no:3d}: dbt build {build_seconds:6.1f}s  ({build_seconds / base:.2f}x day 2); "
-            f"load {load_seconds:.1f}s; build share of load+build {build_seconds / (build_seconds + load_seconds):.0%}"
+            f"  day {day_no:3d}: run {run_seconds:6.1f}s ({run_seconds / sum(first.values()):.2f}x "
+            f"day 2); dbt build {build_seconds:5.1f}s ({build_seconds / first['build']:.2f}x day 2, "
+            f"{build_seconds / run_seconds:.0%} of the run); load {steps['load']:.1f}s; "
+            f"gates {steps['gate_batches'] + steps['gate_marts'] + steps['gate_serving']:.1f}s; "
+            f"publish {steps['publish']:.1f}s"
         )
 
 
-def timed_builds(settings: Settings, trials: int) -> list[float]:
-    """Time `trials` builds, each from the same state (a copy of the warehouse before them)."""
-    before = settings.warehouse.with_name("before-build.duckdb")
+def timed_days(settings: Settings, day: dt.date, trials: int) -> list[dict[str, float]]:
+    """Run `day` in full `trials` times, each from the same state; wall seconds per step."""
+    from gridwatch.quality_bench import run
+
+    before = settings.warehouse.with_name("before-day.duckdb")
     shutil.copyfile(settings.warehouse, before)
-    seconds = []
+    runs = []
     for trial in range(trials):
         if trial:
             shutil.copyfile(before, settings.warehouse)
-        os.sync()  # the copy's writes are not the build's
-        started = time.perf_counter()
-        build(settings)
-        seconds.append(time.perf_counter() - started)
+        os.sync()  # the copy's writes are not the run's
+        runs.append(run(settings, day, first=False).wall)
     before.unlink()
-    return seconds
+    return runs
 
 
 if __name__ == "__main__":
