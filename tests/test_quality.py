@@ -440,16 +440,21 @@ def test_pii_scan_reads_numbers_as_numbers():
     con.execute(
         "create table marts.t as select * from (values "
         "(13812345678.0, 0.4166666666666666, 110101199003077777, '平湖社区', '张*'), "
-        "(2.5, 1.0, 12, '待分拨', '张三')) as v (phone_like, rate, ric_like, community_name, "
-        "name_masked)"
+        "(2.5, 1.0, 12, '待分拨', '张三'), "
+        "(13812345678.0, 0.5, null, '待分拨', '张三')) as v (phone_like, rate, ric_like, "
+        "community_name, name_masked)"
     )
     scan = pii_scan(con, thresholds(), has_raw_names=False).set_index("column_name")
     con.close()
-    assert scan.loc["phone_like", "mobile_like_values"] == 1
+    # counts are rows (each distinct value is tested once, weighted by its rows)
+    assert scan.loc["phone_like", "mobile_like_values"] == 2
+    assert scan.loc["phone_like", "values_scanned"] == 2  # 2.5 cannot be a phone
     assert scan.loc["rate", ["ric_like_values", "mobile_like_values"]].sum() == 0
+    assert scan.loc["rate", "values_scanned"] == 1  # only 1.0 is a whole number
     assert scan.loc["ric_like", "ric_like_values"] == 1
+    assert scan.loc["ric_like", "values_scanned"] == 2
     assert scan.loc["community_name", "name_like_values"] == 0  # a label column
-    assert scan.loc["name_masked", "unmasked_values"] == 1
+    assert scan.loc["name_masked", "unmasked_values"] == 2
 
 
 def test_bad_serving_file_fails_every_blocking_serving_expectation(wh, tmp_path):

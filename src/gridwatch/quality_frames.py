@@ -470,6 +470,11 @@ def _as_text(column: str, data_type: str) -> str:
     return f"cast({column} as varchar)"
 
 
+def _weighted(condition: str) -> str:
+    """How many rows hold a value meeting ``condition``, over (distinct value v, count n)."""
+    return f"cast(coalesce(sum(n) filter (where {condition}), 0) as bigint)"
+
+
 def pii_scan(
     con: duckdb.DuckDBPyConnection, limits: dict[str, Any], has_raw_names: bool
 ) -> pd.DataFrame:
@@ -492,15 +497,16 @@ def pii_scan(
     for schema, table, column, data_type in columns:
         is_text = data_type == "VARCHAR"
         masked = is_text and column.endswith("_masked")
+        # each pattern runs once per distinct value, weighted by how often it occurs
         name_like = (
-            f"count(*) filter (where regexp_matches(v, {_literal(NAME_PATTERN)}))"
+            _weighted(f"regexp_matches(v, {_literal(NAME_PATTERN)})")
             if is_text and not masked and column not in labels
             else "0"
         )
-        unmasked = (
-            "count(*) filter (where length(v) > 1 and not contains(v, '*'))" if masked else "0"
+        unmasked = _weighted("length(v) > 1 and not contains(v, '*')") if masked else "0"
+        raw_names = (
+            _weighted("pii_raw_names.name is not null") if is_text and has_raw_names else "0"
         )
-        raw_names = "count(pii_raw_names.name)" if is_text and has_raw_names else "0"
         join = (
             "left join pii_raw_names on values_.v = pii_raw_names.name"
             if is_text and has_raw_names
@@ -512,18 +518,19 @@ def pii_scan(
                 {_literal(schema)} as schema_name,
                 {_literal(table)} as table_name,
                 {_literal(column)} as column_name,
-                count(v) as values_scanned,
-                count(*) filter (where regexp_matches(v, {_literal(RIC_PATTERN)}))
+                {_weighted("v is not null")} as values_scanned,
+                {_weighted(f"regexp_matches(v, {_literal(RIC_PATTERN)})")}
                     as ric_like_values,
-                count(*) filter (where regexp_matches(v, {_literal(MOBILE_PATTERN)}))
+                {_weighted(f"regexp_matches(v, {_literal(MOBILE_PATTERN)})")}
                     as mobile_like_values,
                 {name_like} as name_like_values,
                 {raw_names} as raw_name_values,
                 {unmasked} as unmasked_values
             from (
-                select {_as_text(_quote(column), data_type)} as v
+                select {_as_text(_quote(column), data_type)} as v, count(*) as n
                 from {_quote(schema)}.{_quote(table)}
                 where {_quote(column)} is not null
+                group by all
             ) as values_
             {join}
             """
