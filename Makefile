@@ -94,7 +94,7 @@ bench: setup ## Benchmarks (ratios measured in one run): ingest vs baselines, or
 	$(PY) -m gridwatch.bench
 	$(PY) -m gridwatch.bench_pipeline
 
-bench-city: setup ## dbt build growth on the city preset, day 2 / 30 / 60 (~45 min, ~40 GB free disk; BENCH_DIR keeps the files)
+bench-city: setup ## Daily-run and dbt build growth on the city preset, day 2 / 30 / 60 (~45 min, ~40 GB free disk; BENCH_DIR keeps the files)
 	BENCH_PRESET=city BENCH_DAYS=60 $(PY) -m gridwatch.bench_pipeline
 
 docs: setup ## dbt docs (lineage, exposures) and Great Expectations Data Docs
