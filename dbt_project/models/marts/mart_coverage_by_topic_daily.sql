@@ -19,13 +19,24 @@ first_topic_push as (
     group by topic, person_key
 ),
 
+-- persons by the date of their first push of the topic: a few rows per topic and
+-- date, so the running count below joins days to days, not persons to days
+first_pushes_by_date as (
+    select
+        topic,
+        first_issue_date,
+        count(*) as first_pushed_persons
+    from first_topic_push
+    group by all
+),
+
 pushed as (
     select
         report_dates.report_date,
-        first_topic_push.topic,
-        count(*) as pushed_persons
-    from first_topic_push
-    inner join report_dates on first_topic_push.first_issue_date <= report_dates.report_date
+        first_pushes_by_date.topic,
+        cast(sum(first_pushes_by_date.first_pushed_persons) as bigint) as pushed_persons
+    from first_pushes_by_date
+    inner join report_dates on first_pushes_by_date.first_issue_date <= report_dates.report_date
     group by all
 ),
 
