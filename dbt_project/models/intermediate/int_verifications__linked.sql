@@ -4,7 +4,9 @@
 -- whose record has not arrived is an orphan (person_key NULL) until it does.
 with
 
-verification_rows as (
+-- read twice below: scanning the staging view twice is cheaper than DuckDB
+-- materialising the whole CTE first (about 0.1 s a build on day-60 city data)
+verification_rows as not materialized (
     select * from {{ ref('stg_raw__verification') }}
 ),
 
