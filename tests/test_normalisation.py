@@ -76,7 +76,15 @@ def test_phones(con, text, normalised, valid):
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("36.5", 36.5), ("37.5℃", 37.5), ("36.8度", 36.8), (" 36.6 °C", 36.6), ("abc", None)],
+    [
+        ("36.5", 36.5),
+        ("37.5℃", 37.5),
+        ("36.8度", 36.8),
+        (" 36.6 °C", 36.6),
+        ("36.5° C", 36.5),  # white space inside the unit: stripped before the unit
+        ("36 .7 度", 36.7),
+        ("abc", None),
+    ],
 )
 def test_temperatures(con, text, value):
     assert one(con, "gw_temperature(?)", text) == value

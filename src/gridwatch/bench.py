@@ -51,7 +51,7 @@ def naive_row_by_row(path: Path, limit: int) -> int:
                 break
             except ValueError:
                 continue
-        temp = re.sub(r"(℃|°C|度|\s)", "", values[7] if len(values) > 7 else "")
+        temp = re.sub(r"(℃|°C|°c|度)", "", re.sub(r"\s", "", values[7] if len(values) > 7 else ""))
         try:
             temperature = float(temp)
         except ValueError:

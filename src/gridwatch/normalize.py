@@ -86,8 +86,9 @@ def macros_sql() -> list[str]:
             case when id_type = 'RIC' then upper(regexp_replace(s, '[\\s\\-]', '', 'g'))
                  else upper(regexp_replace(s, '\\s', '', 'g')) end)""",
         "create or replace temp macro gw_uscc(s) as upper(regexp_replace(s, '[\\s\\-]', '', 'g'))",
+        # white space first, so that a unit written apart ('36.5° C') is stripped too
         """create or replace temp macro gw_temperature(s) as
-            try_cast(regexp_replace(s, '(℃|°C|°c|度|\\s)', '', 'g') as double)""",
+            try_cast(regexp_replace(regexp_replace(s, '\\s', '', 'g'), '(℃|°C|°c|度)', '', 'g') as double)""",
     ]
 
 
