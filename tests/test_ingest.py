@@ -390,6 +390,42 @@ def test_resent_file_is_duplicate_under_another_name_or_date(env):
     assert [f.status for f in load(env, "push_list").files] == ["LOADED", "DUPLICATE"]
 
 
+def test_a_renamed_or_surviving_file_of_the_same_date_loads(env):
+    content = PUSH_HEADER + "\n" + PUSH_ROW.format(no=1) + "\n"
+    first = deliver(env, "push_list", "a.csv", content)
+    deliver(env, "push_list", "b.csv", content)
+    assert [f.status for f in load(env, "push_list").files] == ["LOADED", "DUPLICATE"]
+    # a.csv withdrawn: b.csv is now the partition's only copy of those rows
+    first.unlink()
+    assert [(f.file_name, f.status) for f in load(env, "push_list").files] == [
+        ("b.csv", "LOADED")
+    ]
+    # and renamed: the same bytes under a new name replace the partition, not vanish
+    (first.parent / "b.csv").rename(first.parent / "b_renamed.csv")
+    f = only_file(load(env, "push_list"))
+    assert (f.file_name, f.status, f.rows_loaded) == ("b_renamed.csv", "LOADED", 1)
+    assert query(env, "select count(*) from raw.push_list") == [(1,)]
+
+
+def test_a_quoted_line_break_above_the_data_skips_no_row(env):
+    title = '"2021年8月2日\n推送名单"\n'  # a title record spanning two lines
+    header = PUSH_HEADER + ',"备注\n(选填)"\n'  # and a header cell spanning two
+    rows = "".join(PUSH_ROW.format(no=n) + ",\n" for n in (1, 2, 3))
+    deliver(env, "push_list", "list.csv", "\n" + title + header + rows)
+    f = only_file(load(env, "push_list"))
+    assert (f.status, f.rows_read, f.rows_loaded) == ("LOADED", 3, 3)
+    assert query(env, "select record_no from raw.push_list order by 1") == [(1,), (2,), (3,)]
+
+
+def test_a_quote_in_an_unknown_header_is_kept_in_extras(env):
+    header = PUSH_HEADER + ",worker's note"
+    deliver(env, "push_list", "list.csv", header + "\n" + PUSH_ROW.format(no=1) + ",回访\n")
+    f = only_file(load(env, "push_list"))
+    assert (f.status, f.rows_loaded) == ("LOADED", 1)
+    (extras,) = query(env, "select extras from raw.push_list")[0]
+    assert json.loads(extras) == {"worker's note": "回访"}
+
+
 # --- reference data -----------------------------------------------------------------
 
 

@@ -29,10 +29,13 @@ class FileRejected(Exception):
 
 @dataclass
 class PreparedFile:
-    """A file ready for DuckDB: a UTF-8 CSV, how many lines to skip, the header."""
+    """A file ready for DuckDB: a UTF-8 CSV, how many records to skip, the header."""
 
     csv_path: Path
-    skip_lines: int
+    # CSV records up to and including the header row, blank lines included: what
+    # DuckDB's read_csv(skip=) counts. Not physical lines: a quoted field in a
+    # title or header row may hold a line break.
+    skip_records: int
     header: list[str]
     columns: dict[str, int]  # canonical column -> position in the header
     encoding: str
@@ -128,18 +131,16 @@ def prepare_csv(feed: Feed, path: Path, workdir: Path) -> PreparedFile:
     with csv_path.open("r", encoding="utf-8-sig", newline="") as handle:
         head = io.StringIO("".join(line for _, line in zip(range(200), handle, strict=False)))
     reader = csv.reader(head)
-    rows: list[list[str]] = []
-    line_after: list[int] = []
+    rows: list[list[str]] = []  # one per CSV record; a blank line is []
     try:
         for row in reader:
             rows.append(row)
-            line_after.append(reader.line_num)
             if len(rows) >= HEADER_SEARCH_ROWS:
                 break
     except csv.Error as exc:
         raise FileRejected(f"{path.name}: not a readable CSV near the top ({exc}).") from exc
     index, columns = find_header(feed, rows, path.name)
-    return PreparedFile(csv_path, line_after[index], rows[index], columns, encoding)
+    return PreparedFile(csv_path, index + 1, rows[index], columns, encoding)
 
 
 def _cell_text(value: object) -> str:

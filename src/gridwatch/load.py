@@ -19,7 +19,7 @@ import duckdb
 from gridwatch.feeds import FEEDS, ROW_DATE_COLUMN, Feed
 from gridwatch.files import FileRejected, PreparedFile, prepare, sha256_of
 from gridwatch.identifiers import refresh_checks
-from gridwatch.normalize import reason_case, typed_expr
+from gridwatch.normalize import reason_case, sql_literal, typed_expr
 from gridwatch.warehouse import raw_columns
 
 
@@ -95,7 +95,7 @@ def _stage(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, table: str) -
         try:
             con.execute(
                 f"""create or replace temp table {table} as
-                select * from read_csv(?, header = false, skip = {prepared.skip_lines},
+                select * from read_csv(?, header = false, skip = {prepared.skip_records},
                     columns = {columns}, auto_detect = false, delim = ',', quote = '"',
                     escape = '"', null_padding = true, strict_mode = false,
                     parallel = {parallel})""",
@@ -133,7 +133,7 @@ def _clean_select(feed: Feed, prepared: PreparedFile, stage: str, index: int) ->
     names = [f"v_{c.name}" for c in feed.columns]
     unknown = [i for i in range(width) if i not in set(prepared.columns.values())]
     extras = (
-        "json_object(" + ", ".join(f"'{keys[i]}', c{i}" for i in unknown) + ")"
+        "json_object(" + ", ".join(f"{sql_literal(keys[i])}, c{i}" for i in unknown) + ")"
         if unknown
         else "cast(null as json)"
     )
@@ -261,7 +261,9 @@ def _normalise(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
 def _raw_values_sql(prepared: PreparedFile, stage: str, index: int) -> str:
     """Quarantined rows with every cell as delivered, keyed by the sender's header names."""
     keys = _header_keys(prepared.header)
-    values = "json_object(" + ", ".join(f"'{k}', s.c{i}" for i, k in enumerate(keys)) + ")"
+    values = (
+        "json_object(" + ", ".join(f"{sql_literal(k)}, s.c{i}" for i, k in enumerate(keys)) + ")"
+    )
     return (
         f"select n.row_number, n.reason, {values} as raw_values from {NORM} as n "
         f"join {stage} as s on s.rowid + 1 = n.row_number "
@@ -327,14 +329,19 @@ def _final_select(feed: Feed) -> str:
 
 
 def _duplicate_of(
-    con: duckdb.DuckDBPyConnection, feed: str, day: dt.date, name: str, digest: str
+    con: duckdb.DuckDBPyConnection, feed: str, day: dt.date, digest: str
 ) -> str | None:
+    """A file of another delivery date loaded with the same bytes, if any.
+
+    Files of ``day`` itself are not looked up in the log: the partition is being
+    replaced by the files now in its folder, so a file renamed, or the survivor of
+    two identical files, loads (repeats within the folder are caught as it is read).
+    """
     rows = con.execute(
         """select delivery_date, file_name from raw.load_log
-           where feed = ? and sha256 = ? and status = 'LOADED'
-             and not (delivery_date = ? and file_name = ?)
+           where feed = ? and sha256 = ? and status = 'LOADED' and delivery_date <> ?
            order by delivery_date, file_name limit 1""",
-        [feed, digest, day, name],
+        [feed, digest, day],
     ).fetchall()
     return f"{feed}/{rows[0][0]}/{rows[0][1]}" if rows else None
 
@@ -366,9 +373,7 @@ def load_partition(
             result = FileResult(feed_name, day, path.name, "LOADED")
             results.append(result)
             result.sha256 = sha256_of(path)
-            original = seen.get(result.sha256) or _duplicate_of(
-                con, feed_name, day, path.name, result.sha256
-            )
+            original = seen.get(result.sha256) or _duplicate_of(con, feed_name, day, result.sha256)
             if original:
                 result.status = "DUPLICATE"
                 result.error = f"same bytes as {original}, already loaded; not loaded again"

@@ -36,18 +36,19 @@ TIMESTAMP_FORMATS = (
 _TRIM = " \t\r\n\u3000"
 
 
-def _q(text: str) -> str:
+def sql_literal(text: str) -> str:
+    """``text`` as a SQL string literal (a quote in it doubled)."""
     return "'" + text.replace("'", "''") + "'"
 
 
 def macros_sql() -> list[str]:
     """Temporary macros the normalisation SQL uses (created per connection)."""
-    formats = "[" + ", ".join(_q(f) for f in TIMESTAMP_FORMATS) + "]"
+    formats = "[" + ", ".join(sql_literal(f) for f in TIMESTAMP_FORMATS) + "]"
     return [
         # trim(s, chars) is 3x slower than trim(s): use it only when a cell needs it.
         "create or replace temp macro gw_text(s) as nullif(case when contains(s, '\t') "
         "or contains(s, '\u3000') or contains(s, '\r') or contains(s, '\n') "
-        f"then trim(s, {_q(_TRIM)}) else trim(s) end, '')",
+        f"then trim(s, {sql_literal(_TRIM)}) else trim(s) end, '')",
         # ISO 8601 with an offset ('Z', '+08:00', '+0800') is converted to local time
         # (Asia/Shanghai, UTC+8); everything else is already local time.
         f"""create or replace temp macro gw_ts(s) as (
@@ -93,7 +94,9 @@ def macros_sql() -> list[str]:
 
 
 def _enum_case(expr: str, values: dict[str, str]) -> str:
-    whens = " ".join(f"when {_q(k)} then {_q(v)}" for k, v in sorted(values.items()))
+    whens = " ".join(
+        f"when {sql_literal(k)} then {sql_literal(v)}" for k, v in sorted(values.items())
+    )
     return f"(case lower({expr}) {whens} end)"
 
 
@@ -105,7 +108,7 @@ def typed_expr(col: Column) -> str:
     """The SQL that turns cleaned text ``v_<col>`` into the column's typed value."""
     v = f"v_{col.name}"
     if col.default is not None:
-        v = f"coalesce({v}, {_q(col.default)})"
+        v = f"coalesce({v}, {sql_literal(col.default)})"
     match col.kind:
         case "timestamp":
             return f"gw_ts({v})"
@@ -157,5 +160,5 @@ def reason_case(feed: Feed, extra: list[tuple[str, str]] = ()) -> str:
         condition = _bad_value_condition(col)
         if condition:
             whens.append(f"when {condition} then '{_REASON_PREFIX[col.kind]}:{col.name}'")
-    whens.extend(f"when {cond} then {_q(reason)}" for cond, reason in extra)
+    whens.extend(f"when {cond} then {sql_literal(reason)}" for cond, reason in extra)
     return "case " + " ".join(whens) + " end"

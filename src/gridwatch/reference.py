@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from gridwatch.normalize import sql_literal
+
 REFERENCE_FILES = {
     "areas": (
         "district_code",
@@ -97,7 +99,7 @@ def _read(con: duckdb.DuckDBPyConnection, directory: Path, name: str) -> None:
     if missing:
         raise ReferenceError(f"{path}: missing column(s) {', '.join(missing)}")
     selected = ", ".join(f'gw_text("{c}") as {c}' for c in columns)
-    types = "{" + ", ".join(f"'{h}': 'VARCHAR'" for h in header) + "}"
+    types = "{" + ", ".join(f"{sql_literal(h)}: 'VARCHAR'" for h in header) + "}"
     con.execute(
         f"create or replace temp table ref_{name} as select {selected} from "
         f"read_csv(?, header = true, columns = {types}, auto_detect = false, delim = ',', "
