@@ -397,9 +397,7 @@ def test_a_renamed_or_surviving_file_of_the_same_date_loads(env):
     assert [f.status for f in load(env, "push_list").files] == ["LOADED", "DUPLICATE"]
     # a.csv withdrawn: b.csv is now the partition's only copy of those rows
     first.unlink()
-    assert [(f.file_name, f.status) for f in load(env, "push_list").files] == [
-        ("b.csv", "LOADED")
-    ]
+    assert [(f.file_name, f.status) for f in load(env, "push_list").files] == [("b.csv", "LOADED")]
     # and renamed: the same bytes under a new name replace the partition, not vanish
     (first.parent / "b.csv").rename(first.parent / "b_renamed.csv")
     f = only_file(load(env, "push_list"))
