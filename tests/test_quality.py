@@ -457,6 +457,30 @@ def test_pii_scan_reads_numbers_as_numbers():
     assert scan.loc["name_masked", "unmasked_values"] == 2
 
 
+def test_pii_scan_reads_free_text_and_registration_numbers_for_what_they_are():
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.t as select * from (values "
+        "('第一批次', '张三密接(138-0000-0002)', '440301101215678', '440301101215678', "
+        "'赵六_138 1111 4444.csv'), "
+        "('SZ-0802-01', '病例 440307 20010203 456X 同楼栋', '91440300MA5D12345W', null, "
+        "'2021-08-02 推送-01.csv')) as v (batch_id, topic, uscc, other_code, file_name)"
+    )
+    scan = pii_scan(con, thresholds(), has_raw_names=False).set_index("column_name")
+    con.close()
+    # a Chinese batch name is a label, not a person's name
+    assert scan.loc["batch_id", ["name_like_values", "mobile_like_values"]].sum() == 0
+    # free text is also read with spaces and dashes removed
+    assert scan.loc["topic", "mobile_like_values"] == 1
+    assert scan.loc["topic", "ric_like_values"] == 1
+    assert scan.loc["file_name", "mobile_like_values"] == 1
+    assert scan.loc["file_name", "ric_like_values"] == 0
+    # an old 15-digit business registration number is not an ID in the uscc column only
+    assert scan.loc["uscc", "ric_like_values"] == 0
+    assert scan.loc["other_code", "ric_like_values"] == 1
+
+
 def test_bad_serving_file_fails_every_blocking_serving_expectation(wh, tmp_path):
     publish(wh.warehouse, wh.serving)
     bad = tmp_path / "bad_serving.duckdb"

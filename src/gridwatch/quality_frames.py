@@ -36,12 +36,12 @@ MARTS_YML = REPO_ROOT / "dbt_project" / "models" / "marts" / "_marts__models.yml
 # Personal-data shapes (RE2 syntax, as DuckDB's regexp_matches uses). A value counts
 # when the shape stands alone or between non-alphanumeric characters, so the digits
 # inside a 32-character hex pseudonym never match, nor the decimals of a number.
-RIC_PATTERN = (
-    r"(^|[^0-9A-Za-z.])("
-    r"[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
-    r"|[1-9][0-9]{5}[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}"
-    r")($|[^0-9A-Za-z])"
-)
+_RIC18 = r"[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
+_RIC15 = r"[1-9][0-9]{5}[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}"
+RIC_PATTERN = rf"(^|[^0-9A-Za-z.])({_RIC18}|{_RIC15})($|[^0-9A-Za-z])"
+# Columns of registration numbers (serving.registration_number_columns): an old
+# 15-digit business registration number has the shape of a 15-digit RIC there.
+RIC18_PATTERN = rf"(^|[^0-9A-Za-z.])({_RIC18})($|[^0-9A-Za-z])"
 MOBILE_PATTERN = r"(^|[^0-9A-Za-z.])(\+?86)?1[3-9][0-9]{9}($|[^0-9A-Za-z])"
 FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 # Raw columns with personal data: a frame may test them for NULL, never carry them.
@@ -484,6 +484,8 @@ def pii_scan(
     layer (the caller fills it from the warehouse).
     """
     labels = set(limits["serving"]["label_columns"])
+    free_text = set(limits["serving"]["free_text_columns"])
+    registration = set(limits["serving"]["registration_number_columns"])
     columns = con.execute(
         f"""
         select schema_name, table_name, column_name, data_type
@@ -507,6 +509,13 @@ def pii_scan(
         raw_names = (
             _weighted("pii_raw_names.name is not null") if is_text and has_raw_names else "0"
         )
+        ric_pattern = _literal(RIC18_PATTERN if column in registration else RIC_PATTERN)
+        ric_like = f"regexp_matches(v, {ric_pattern})"
+        mobile_like = f"regexp_matches(v, {_literal(MOBILE_PATTERN)})"
+        if is_text and column in free_text:  # typed by senders: '138-0000-0002' counts too
+            joined = r"regexp_replace(v, '[\s\-]', '', 'g')"
+            ric_like += f" or regexp_matches({joined}, {ric_pattern})"
+            mobile_like += f" or regexp_matches({joined}, {_literal(MOBILE_PATTERN)})"
         join = (
             "left join pii_raw_names on values_.v = pii_raw_names.name"
             if is_text and has_raw_names
@@ -519,10 +528,8 @@ def pii_scan(
                 {_literal(table)} as table_name,
                 {_literal(column)} as column_name,
                 {_weighted("v is not null")} as values_scanned,
-                {_weighted(f"regexp_matches(v, {_literal(RIC_PATTERN)})")}
-                    as ric_like_values,
-                {_weighted(f"regexp_matches(v, {_literal(MOBILE_PATTERN)})")}
-                    as mobile_like_values,
+                {_weighted(ric_like)} as ric_like_values,
+                {_weighted(mobile_like)} as mobile_like_values,
                 {name_like} as name_like_values,
                 {raw_names} as raw_name_values,
                 {unmasked} as unmasked_values
