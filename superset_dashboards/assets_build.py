@@ -864,7 +864,9 @@ def _is_dttm(dataset: str, column: str) -> bool:
     return any(c.name == column and c.is_dttm for c in DS[dataset].columns)
 
 
-def pie(key: str, title: str, dataset: str, groupby: str, metric: str) -> Chart:
+def pie(
+    key: str, title: str, dataset: str, groupby: str, metric: str, description: str | None = None
+) -> Chart:
     return Chart(
         key,
         title,
@@ -889,6 +891,7 @@ def pie(key: str, title: str, dataset: str, groupby: str, metric: str) -> Chart:
             "color_scheme": "supersetColors",
             "date_format": "%Y-%m-%d",
         },
+        description,
     )
 
 
@@ -923,7 +926,13 @@ class Dashboard:
         return [c for row in self.rows for c, _, _ in row]
 
 
-DATE_FILTER = Filter("NATIVE_FILTER-date", "日期范围", description="报告日期（含）范围")
+# Charts over mart_enterprise_status: each enterprise's latest state, whatever the range.
+LATEST_STATE = "截至最后报告日的最新状态，不随日期范围变化。"
+DATE_FILTER = Filter(
+    "NATIVE_FILTER-date",
+    "日期范围",
+    description="报告日期范围：含开始日，不含结束日（Superset 的区间）",
+)
 
 
 def area_filters(dataset: str) -> list[Filter]:
@@ -1023,11 +1032,11 @@ ENTERPRISE = Dashboard(
                        ".1%"), 3, 22),
         ],
         [
-            (pie("ent_status_pie", "企业状态分布", "enterprise_status", "status_label",
-                 "enterprises"), 5, 55),
-            (category_bar("ent_by_category", "各类型（风险等级）企业状态", "enterprise_status",
-                          "category_label", ["enterprises"], groupby=["status_label"],
-                          stack=True), 7, 55),
+            (pie("ent_status_pie", "企业状态分布（最新）", "enterprise_status", "status_label",
+                 "enterprises", description=LATEST_STATE), 5, 55),
+            (category_bar("ent_by_category", "各类型（风险等级）企业状态（最新）",
+                          "enterprise_status", "category_label", ["enterprises"],
+                          groupby=["status_label"], stack=True, description=LATEST_STATE), 7, 55),
         ],
         [
             (timeseries("ent_rate_trend", "复工率与员工返岗率趋势", "enterprise_daily",
@@ -1049,7 +1058,7 @@ ENTERPRISE = Dashboard(
                         "status_label", "status_since", "employees_total"],
                        order_by=[("status_since", True)],
                        filters=[where("status <> 'RESUMED'")],
-                       description="最新状态不是“已复工”的企业"), 12, 50),
+                       description="最新状态不是“已复工”的企业。" + LATEST_STATE), 12, 50),
         ],
     ],
     [
@@ -1071,8 +1080,8 @@ CHECKPOINTS = Dashboard(
             (kpi_total("cp_kpi_out", "离开人次", "checkpoint_daily", "events_out"), 2, 20),
             (kpi_total("cp_kpi_fever", "发热预警", "checkpoint_daily", "fever_alerts"), 2, 20),
             (kpi_total("cp_kpi_nongreen", "非绿码", "checkpoint_daily", "non_green_codes"), 2, 20),
-            (kpi_total("cp_kpi_returnees", "返深人员", "checkpoint_daily", "returnees"), 2, 20),
-            (kpi_total("cp_kpi_sightings", "积压人员出现", "checkpoint_daily",
+            (kpi_total("cp_kpi_returnees", "返深人次", "checkpoint_daily", "returnees"), 2, 20),
+            (kpi_total("cp_kpi_sightings", "积压人员出现人次", "checkpoint_daily",
                        "backlog_sightings"), 2, 20),
         ],
         [

@@ -214,6 +214,19 @@ def test_assets_are_generated_from_their_source() -> None:
     assert res.returncode == 0, res.stdout + res.stderr
 
 
+def test_dbt_exposures_link_to_the_imported_dashboards() -> None:
+    """`make docs` lineage ends in links that must open the dashboards imported from code."""
+    exposures = yaml.safe_load(
+        (REPO / "dbt_project" / "models" / "marts" / "_marts__exposures.yml").read_text()
+    )["exposures"]
+    slugs = {
+        yaml.safe_load(path.read_text(encoding="utf-8"))["slug"]
+        for path in (SD / "assets" / "dashboards").glob("*.yaml")
+    }
+    linked = {e["url"].rstrip("/").rsplit("/", 1)[-1] for e in exposures}
+    assert linked == slugs
+
+
 def test_import_is_idempotent(superset) -> None:
     first = superset.first_inventory
     assert first["counts"] == EXPECTED_COUNTS
