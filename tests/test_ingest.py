@@ -13,7 +13,7 @@ import pytest
 from conftest import EXAMPLES, make_settings
 from openpyxl import Workbook
 
-from gridwatch.load import RejectedFilesError, load_partition
+from gridwatch.load import LandingMissingError, RejectedFilesError, load_partition
 from gridwatch.pipeline import load_feeds
 from gridwatch.reference import ReferenceError, load_reference
 from gridwatch.warehouse import connect
@@ -388,6 +388,25 @@ def test_resent_file_is_duplicate_under_another_name_or_date(env):
     assert query(env, "select count(*) from raw.push_list") == [(1,)]
     # re-running the original date keeps it LOADED (it is not a duplicate of itself)
     assert [f.status for f in load(env, "push_list").files] == ["LOADED", "DUPLICATE"]
+
+
+def test_a_missing_landing_folder_replaces_nothing(env):
+    deliver(env, "push_list", "list.csv", PUSH_HEADER + "\n" + PUSH_ROW.format(no=1) + "\n")
+    load(env, "push_list")
+    folder = env.landing_dir / "push_list" / DAY.isoformat()
+    shutil.move(folder, env.landing_dir / "archived")  # the date's folder is gone
+    with pytest.raises(LandingMissingError, match="GRIDWATCH_LANDING_DIR"):
+        load(env, "push_list")
+    assert query(env, "select count(*) from raw.push_list") == [(1,)]
+    # a mistyped GRIDWATCH_LANDING_DIR: refused before the warehouse is opened
+    typo = make_settings(env.warehouse.parent.parent, landing=env.landing_dir.with_name("landnig"))
+    with pytest.raises(LandingMissingError, match="set GRIDWATCH_LANDING_DIR"):
+        load_feeds(typo, DAY)
+    assert query(env, "select count(*) from raw.push_list") == [(1,)]
+    # an empty folder is a withdrawal on purpose (contract §2)
+    folder.mkdir()
+    assert load(env, "push_list").files == []
+    assert query(env, "select count(*) from raw.push_list") == [(0,)]
 
 
 def test_a_renamed_or_surviving_file_of_the_same_date_loads(env):

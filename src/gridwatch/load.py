@@ -59,6 +59,15 @@ class _Loaded:
     prepared: PreparedFile
 
 
+class LandingMissingError(Exception):
+    """A landing folder is missing where data was loaded from: nothing is replaced.
+
+    A date folder that exists but is empty withdraws the delivery (contract §2); a
+    folder that is absent is more likely a mistyped GRIDWATCH_LANDING_DIR or an
+    archived landing area, so the held partition is kept and the operator is asked.
+    """
+
+
 class RejectedFilesError(Exception):
     """Some files of a partition were rejected; the others were loaded."""
 
@@ -346,6 +355,20 @@ def _duplicate_of(
     return f"{feed}/{rows[0][0]}/{rows[0][1]}" if rows else None
 
 
+def _refuse_to_empty(con: duckdb.DuckDBPyConnection, feed: str, day: dt.date, folder: Path) -> None:
+    """Raise LandingMissingError if the warehouse holds files loaded from ``folder``."""
+    (held,) = con.execute(
+        "select count(*) from raw.load_log where feed = ? and delivery_date = ?", [feed, day]
+    ).fetchall()[0]
+    if held:
+        raise LandingMissingError(
+            f"{feed}/{day}: the landing folder {folder} does not exist, but the warehouse "
+            f"holds {held} file(s) loaded from it; nothing was replaced. Check "
+            "GRIDWATCH_LANDING_DIR, or restore the folder and re-run the date. To withdraw "
+            "the delivery on purpose, leave the folder in place and empty."
+        )
+
+
 def partition_files(landing: Path, feed: str, day: dt.date) -> list[Path]:
     folder = landing / feed / day.isoformat()
     if not folder.is_dir():
@@ -362,6 +385,9 @@ def load_partition(
     Never raises for bad data: rejected files are in the result; callers decide.
     """
     feed = FEEDS[feed_name]
+    folder = landing / feed_name / day.isoformat()
+    if not folder.is_dir():
+        _refuse_to_empty(con, feed_name, day, folder)
     files = partition_files(landing, feed_name, day)
     results: list[FileResult] = []
     loaded: list[_Loaded] = []

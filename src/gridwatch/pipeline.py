@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 from gridwatch.build import build
 from gridwatch.config import FEEDS_DIRS, Settings
-from gridwatch.load import PartitionResult, RejectedFilesError, load_partition
+from gridwatch.load import (
+    LandingMissingError,
+    PartitionResult,
+    RejectedFilesError,
+    load_partition,
+)
 from gridwatch.publish import publish
 from gridwatch.reference import load_reference
 from gridwatch.warehouse import connect
@@ -21,6 +26,11 @@ def load_feeds(
     settings: Settings, day: dt.date, feeds: tuple[str, ...] = FEEDS_DIRS
 ) -> list[PartitionResult]:
     """Load (feed, day) for every feed given; raise RejectedFilesError after loading them all."""
+    if not settings.landing_dir.is_dir():
+        raise LandingMissingError(
+            f"landing folder {settings.landing_dir} does not exist: set GRIDWATCH_LANDING_DIR "
+            "to the folder holding <feed>/<YYYY-MM-DD>/ deliveries. Nothing was loaded or replaced."
+        )
     con = connect(settings.warehouse)
     try:
         load_reference(con, settings.reference_dir)

@@ -21,7 +21,7 @@ def _fail(message: str) -> None:
 
 
 def load_feed(feed: str, day: dt.date) -> list[dict]:
-    from gridwatch.load import RejectedFilesError
+    from gridwatch.load import LandingMissingError, RejectedFilesError
     from gridwatch.pipeline import load_feeds
     from gridwatch.reference import ReferenceError
 
@@ -32,7 +32,7 @@ def load_feed(feed: str, day: dt.date) -> list[dict]:
             for f in partition.files:
                 log.info("%s %s %s: %s", f.feed, f.file_name, f.status, f.error or "")
         _fail(str(exc))
-    except ReferenceError as exc:
+    except (ReferenceError, LandingMissingError) as exc:
         _fail(f"{exc}\nThen clear this task to re-run the date.")
     summary = [
         {
