@@ -58,3 +58,18 @@ def test_check_reference_and_usage_errors(fresh):
     assert ok.returncode == 0 and "4 communities" in ok.stdout
     bad = run(fresh, "load", "all", "2021-13-01")
     assert bad.returncode == 2 and "not a date" in bad.stderr
+
+
+def test_configuration_mistakes_exit_2_with_what_to_fix(tmp_path):
+    nowhere = make_settings(tmp_path, landing=tmp_path / "landing")
+    for command in (["status"], ["quarantine"], ["publish"], ["validate", "2021-08-02"]):
+        result = run(nowhere, *command)
+        assert result.returncode == 2, (command, result.stderr)
+        assert "no warehouse at" in result.stderr and "GRIDWATCH_WAREHOUSE" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not nowhere.warehouse.exists()  # looking created nothing
+    backwards = run(nowhere, "backfill", "2021-08-04", "2021-08-02")
+    assert backwards.returncode == 2 and "is before START" in backwards.stderr
+    typo = run(nowhere, "load", "all", "2021-08-02")  # the landing folder does not exist
+    assert typo.returncode == 2 and "set GRIDWATCH_LANDING_DIR" in typo.stderr
+    assert "Traceback" not in typo.stderr

@@ -41,6 +41,20 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
+class UsageError(Exception):
+    """A usage or configuration problem (exit code 2): the message says what to fix."""
+
+
+def _existing_warehouse(settings: Settings) -> Settings:
+    """``settings`` if its warehouse exists; else a UsageError saying how to create it."""
+    if not settings.warehouse.exists():
+        raise UsageError(
+            f"no warehouse at {settings.warehouse} yet: check GRIDWATCH_WAREHOUSE, or run "
+            "`gridwatch run DATE` (or `gridwatch load all DATE`) first"
+        )
+    return settings
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"),
@@ -124,7 +138,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from gridwatch.publish import publish
     from gridwatch.quality import serving_check
 
-    settings = Settings.from_env()
+    settings = _existing_warehouse(Settings.from_env())
     day = args.date or _last_delivery_date(settings)
     tables = publish(settings.warehouse, settings.serving, check=serving_check(settings, day))
     console.print(f"published {len(tables)} marts to {settings.serving}")
@@ -160,6 +174,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     failed = []
+    if args.end < args.start:
+        raise UsageError(f"END {args.end} is before START {args.start}")
     days = dates_between(args.start, args.end)
     with _progress() as progress:
         task = progress.add_task("backfill", total=len(days))
@@ -174,7 +190,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         err.print(
             f"[red]{len(failed)} of {len(days)} date(s) failed:[/] "
             + ", ".join(str(o.day) for o in failed)
-            + "\nFix the files named above, then re-run each date: gridwatch run DATE"
+            + "\nFix what each message names (a file, a setting, a lock held by another "
+            "process; RUNBOOK.md §2), then re-run each date: gridwatch run DATE"
         )
         return 1
     console.print(
@@ -186,10 +203,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from gridwatch.warehouse import connect
 
-    settings = Settings.from_env()
-    if not settings.warehouse.exists():
-        err.print(f"no warehouse at {settings.warehouse} yet: run `gridwatch load all DATE` first")
-        return 2
+    settings = _existing_warehouse(Settings.from_env())
     con = connect(settings.warehouse, read_only=True)
     where, params = ("where delivery_date = ?", [args.date]) if args.date else ("", [])
     rows = con.execute(
@@ -216,7 +230,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_quarantine(args: argparse.Namespace) -> int:
     from gridwatch.warehouse import connect
 
-    settings = Settings.from_env()
+    settings = _existing_warehouse(Settings.from_env())
     con = connect(settings.warehouse, read_only=True)
     clauses, params = [], []
     if args.date:
@@ -262,7 +276,7 @@ def cmd_check_reference(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from gridwatch.quality import render_reports, validate_day
 
-    reports = validate_day(Settings.from_env(), args.date)
+    reports = validate_day(_existing_warehouse(Settings.from_env()), args.date)
     # "[blocking]" in the report is not rich markup
     console.print(render_reports(reports), markup=False, highlight=False)
     return 0 if all(r.ok for r in reports) else 1
@@ -330,14 +344,30 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
+    except UsageError as exc:
+        err.print(f"[red]{exc}[/]")
+        return 2
     except Exception as exc:
+        import duckdb
+
         from gridwatch.build import BuildError
+        from gridwatch.load import LandingMissingError
         from gridwatch.publish import PublishError
         from gridwatch.reference import ReferenceError
 
+        if isinstance(exc, LandingMissingError):
+            err.print(f"[red]{exc.__class__.__name__}[/]: {exc}")
+            return 2
         known = (BuildError, PublishError, ReferenceError)
         if isinstance(exc, known) or exc.__class__.__name__ == "QualityGateError":
             err.print(f"[red]{exc.__class__.__name__}[/]: {exc}")
+            return 1
+        if isinstance(exc, duckdb.IOException):  # a held lock, a damaged or unwritable file
+            err.print(
+                f"[red]warehouse file error[/]: {exc}\nSee RUNBOOK.md §2 (a lock held by "
+                "another process: wait for it or stop it; a damaged file: move it aside and "
+                "backfill from the landing folders)."
+            )
             return 1
         raise
 

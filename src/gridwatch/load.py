@@ -74,7 +74,8 @@ class RejectedFilesError(Exception):
     def __init__(self, results: list[PartitionResult]):
         self.results = results
         lines = [
-            f"{r.feed}/{r.delivery_date}/{f.file_name}: {f.error}"
+            f"{r.feed}/{r.delivery_date}/{f.file_name}: "
+            + (f.error or "").removeprefix(f"{f.file_name}: ")
             for r in results
             for f in r.rejected
         ]
