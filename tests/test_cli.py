@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 
+import duckdb
 import pytest
 from conftest import EXAMPLES, make_settings, settings_env
 
@@ -73,3 +74,18 @@ def test_configuration_mistakes_exit_2_with_what_to_fix(tmp_path):
     typo = run(nowhere, "load", "all", "2021-08-02")  # the landing folder does not exist
     assert typo.returncode == 2 and "set GRIDWATCH_LANDING_DIR" in typo.stderr
     assert "Traceback" not in typo.stderr
+
+
+def test_publish_runs_the_marts_gate_first(fresh, tmp_path):
+    ok = run(fresh, "publish", "--date", "2021-08-03")
+    assert ok.returncode == 0 and "published" in ok.stdout, ok.stderr
+    broken = make_settings(tmp_path, landing=fresh.landing_dir, reference=fresh.reference_dir)
+    broken.warehouse.parent.mkdir(parents=True)
+    shutil.copy(fresh.warehouse, broken.warehouse)
+    con = duckdb.connect(str(broken.warehouse))
+    con.execute("insert into marts.fct_push_record select * from marts.fct_push_record limit 1")
+    con.close()
+    refused = run(broken, "publish", "--date", "2021-08-03")
+    assert refused.returncode == 1 and "QualityGateError" in refused.stderr
+    assert "marts.fct_push_record" in refused.stderr
+    assert not broken.serving.exists()

@@ -4,7 +4,7 @@
     gridwatch load all 2021-08-02          # load every feed of a delivery date
     gridwatch build                        # dbt build: marts + tests
     gridwatch build --full-refresh         # … rebuilding the incremental models too
-    gridwatch publish                      # copy the marts into the serving file
+    gridwatch publish                      # marts gate, then copy the marts to serving
     gridwatch run 2021-08-02               # load + gates + build + publish
     gridwatch backfill 2021-08-01 2021-08-14
     gridwatch status [--date D]            # load status per file
@@ -136,10 +136,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     from gridwatch.publish import publish
-    from gridwatch.quality import serving_check
+    from gridwatch.quality import serving_check, validate_marts
 
     settings = _existing_warehouse(Settings.from_env())
     day = args.date or _last_delivery_date(settings)
+    validate_marts(settings, day)  # as in the daily run: a failed gate is never published
     tables = publish(settings.warehouse, settings.serving, check=serving_check(settings, day))
     console.print(f"published {len(tables)} marts to {settings.serving}")
     return 0
@@ -306,7 +307,9 @@ def parser() -> argparse.ArgumentParser:
         help="rebuild the incremental checkpoint models from the whole raw layer",
     )
     b.set_defaults(func=cmd_build)
-    pub = sub.add_parser("publish", help="publish the marts to the serving file (PII-scanned)")
+    pub = sub.add_parser(
+        "publish", help="publish the marts to the serving file (marts gate first, then PII-scanned)"
+    )
     pub.add_argument("--date", type=_date, help="delivery date the quality results belong to")
     pub.set_defaults(func=cmd_publish)
 
