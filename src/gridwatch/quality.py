@@ -46,6 +46,7 @@ import pandas as pd
 
 from gridwatch.config import Settings
 from gridwatch.feeds import FEEDS
+from gridwatch.normalize import sql_literal
 from gridwatch.quality_frames import (
     batch_delivery,
     batch_files,
@@ -495,7 +496,9 @@ def check_serving_file(
     try:
         has_names = settings.warehouse.exists()
         if has_names:
-            con.execute(f"attach {_sql_text(settings.warehouse)} as gw_warehouse (read_only)")
+            con.execute(
+                f"attach {sql_literal(str(settings.warehouse))} as gw_warehouse (read_only)"
+            )
             load_raw_names(con, "gw_warehouse")
             con.execute("detach gw_warehouse")
         frames = [
@@ -515,10 +518,6 @@ def check_serving_file(
     return report
 
 
-def _sql_text(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _copy_results_into(path: Path, warehouse: Path, day: dt.date) -> None:
     """Replace the rows of ``day`` in the file's marts.mart_quality_results with raw's."""
     con = duckdb.connect(str(path))
@@ -529,7 +528,7 @@ def _copy_results_into(path: Path, warehouse: Path, day: dt.date) -> None:
         ).fetchone()[0]
         if not exists:
             return
-        con.execute(f"attach {_sql_text(warehouse)} as gw_warehouse (read_only)")
+        con.execute(f"attach {sql_literal(str(warehouse))} as gw_warehouse (read_only)")
         con.execute("delete from marts.mart_quality_results where run_date = ?", [day])
         # the columns of dbt's mart_quality_results (stg_raw__quality_results: as stored)
         con.execute(

@@ -21,6 +21,7 @@ import yaml
 
 from gridwatch.config import REPO_ROOT
 from gridwatch.feeds import FEEDS
+from gridwatch.normalize import sql_literal
 from gridwatch.quality_suites import (
     SHARE_CHECKS,
     TIMESTAMP_CHECKS,
@@ -117,7 +118,7 @@ def _categorical(
     ).fetchall()
     if not values or len(values) > 10000 or any(v == "" for (v,) in values):
         return column
-    members = ", ".join(_literal(v) for (v,) in sorted(values))
+    members = ", ".join(sql_literal(v) for (v,) in sorted(values))
     return f"cast({column} as enum({members})) as {column}"
 
 
@@ -456,10 +457,6 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _as_text(column: str, data_type: str) -> str:
     """A column's values as text; fractional numbers cannot be an ID or a phone."""
     if data_type in FLOAT_TYPES or data_type.startswith("DECIMAL"):
@@ -491,7 +488,7 @@ def pii_scan(
         select schema_name, table_name, column_name, data_type
         from duckdb_columns()
         where database_name = current_database() and not internal
-          and data_type not in ({", ".join(_literal(t) for t in UNSCANNED_TYPES)})
+          and data_type not in ({", ".join(sql_literal(t) for t in UNSCANNED_TYPES)})
         order by schema_name, table_name, column_index
         """
     ).fetchall()
@@ -501,7 +498,7 @@ def pii_scan(
         masked = is_text and column.endswith("_masked")
         # each pattern runs once per distinct value, weighted by how often it occurs
         name_like = (
-            _weighted(f"regexp_matches(v, {_literal(NAME_PATTERN)})")
+            _weighted(f"regexp_matches(v, {sql_literal(NAME_PATTERN)})")
             if is_text and not masked and column not in labels
             else "0"
         )
@@ -509,13 +506,14 @@ def pii_scan(
         raw_names = (
             _weighted("pii_raw_names.name is not null") if is_text and has_raw_names else "0"
         )
-        ric_pattern = _literal(RIC18_PATTERN if column in registration else RIC_PATTERN)
+        ric_pattern = sql_literal(RIC18_PATTERN if column in registration else RIC_PATTERN)
         ric_like = f"regexp_matches(v, {ric_pattern})"
-        mobile_like = f"regexp_matches(v, {_literal(MOBILE_PATTERN)})"
+        mobile_pattern = sql_literal(MOBILE_PATTERN)
+        mobile_like = f"regexp_matches(v, {mobile_pattern})"
         if is_text and column in free_text:  # typed by senders: '138-0000-0002' counts too
             joined = r"regexp_replace(v, '[\s\-]', '', 'g')"
             ric_like += f" or regexp_matches({joined}, {ric_pattern})"
-            mobile_like += f" or regexp_matches({joined}, {_literal(MOBILE_PATTERN)})"
+            mobile_like += f" or regexp_matches({joined}, {mobile_pattern})"
         join = (
             "left join pii_raw_names on values_.v = pii_raw_names.name"
             if is_text and has_raw_names
@@ -524,9 +522,9 @@ def pii_scan(
         parts.append(
             f"""
             select
-                {_literal(schema)} as schema_name,
-                {_literal(table)} as table_name,
-                {_literal(column)} as column_name,
+                {sql_literal(schema)} as schema_name,
+                {sql_literal(table)} as table_name,
+                {sql_literal(column)} as column_name,
                 {_weighted("v is not null")} as values_scanned,
                 {_weighted(ric_like)} as ric_like_values,
                 {_weighted(mobile_like)} as mobile_like_values,

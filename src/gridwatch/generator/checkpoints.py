@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from gridwatch.normalize import sql_literal
+
 # Relative traffic per hour of day (people going to work, shopping, coming home).
 HOURLY = (
     0.25, 0.12, 0.06, 0.05, 0.05, 0.2, 0.8, 2.5, 3.2, 2.0, 1.5, 1.5,
@@ -32,10 +34,7 @@ def diurnal_seconds(rng: random.Random, k: int = TIME_POOL) -> list[int]:
 
 
 def _lit(values: list[str]) -> str:
-    def q(v: str) -> str:
-        return "'" + v.replace("'", "''") + "'"
-
-    return "[" + ", ".join(q(v) for v in values) + "]"
+    return "[" + ", ".join(sql_literal(v) for v in values) + "]"
 
 
 @dataclass
