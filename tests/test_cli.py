@@ -68,12 +68,18 @@ def test_configuration_mistakes_exit_2_with_what_to_fix(tmp_path):
         assert result.returncode == 2, (command, result.stderr)
         assert "no warehouse at" in result.stderr and "GRIDWATCH_WAREHOUSE" in result.stderr
         assert "Traceback" not in result.stderr
-    assert not nowhere.warehouse.exists()  # looking created nothing
     backwards = run(nowhere, "backfill", "2021-08-04", "2021-08-02")
     assert backwards.returncode == 2 and "is before START" in backwards.stderr
-    typo = run(nowhere, "load", "all", "2021-08-02")  # the landing folder does not exist
-    assert typo.returncode == 2 and "set GRIDWATCH_LANDING_DIR" in typo.stderr
-    assert "Traceback" not in typo.stderr
+    for command in (  # the landing folder does not exist
+        ["load", "all", "2021-08-02"],
+        ["run", "2021-08-02"],
+        ["backfill", "2021-08-02", "2021-08-03"],
+    ):
+        typo = run(nowhere, *command)
+        assert typo.returncode == 2, (command, typo.stderr)
+        said = " ".join(typo.stderr.split())  # rich wraps long lines
+        assert "set GRIDWATCH_LANDING_DIR" in said and "Traceback" not in said
+    assert not nowhere.warehouse.exists()  # looking created nothing
 
 
 def test_publish_runs_the_marts_gate_first(fresh, tmp_path):
@@ -89,3 +95,28 @@ def test_publish_runs_the_marts_gate_first(fresh, tmp_path):
     assert refused.returncode == 1 and "QualityGateError" in refused.stderr
     assert "marts.fct_push_record" in refused.stderr
     assert not broken.serving.exists()
+
+
+def test_run_reports_what_the_day_loaded_and_what_the_gates_found(fresh):
+    result = run(fresh, "run", "2021-08-03")
+    assert result.returncode == 0, result.stderr
+    # every file of the date, with its rows, and one line of totals
+    for name in FILES_0803:
+        assert name in result.stdout
+    assert "gate batches passed for 2021-08-03" in result.stdout
+    assert "gate marts passed for 2021-08-03" in result.stdout
+    assert "2021-08-03: loaded, built, published (" in result.stdout
+    assert "rows," in result.stdout and "quarantined" in result.stdout
+    assert "no feed has a folder" not in result.stderr
+
+
+def test_run_says_when_no_feed_has_a_folder_for_the_date(fresh):
+    result = run(fresh, "run", "2012-08-03")  # a mistyped year
+    assert result.returncode == 0, result.stderr  # nothing to load is not an error …
+    assert "no feed has a folder for 2012-08-03" in result.stderr  # … but it is said
+    assert "0 file(s) loaded" in result.stdout
+
+
+FILES_0803 = sorted(
+    path.name for path in (EXAMPLES / "landing").glob("*/2021-08-03/*") if path.is_file()
+)

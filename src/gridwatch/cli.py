@@ -159,15 +159,47 @@ def _last_delivery_date(settings: Settings) -> dt.date:
     return day
 
 
+def _day_counts(outcome) -> str:
+    """One line of what a day loaded and what its gates found, for run and backfill."""
+    files = [f for p in outcome.loads for f in p.files]
+    parts = [
+        f"{sum(f.status == 'LOADED' for f in files)} file(s) loaded",
+        f"{sum(f.rows_loaded for f in files)} rows, "
+        f"{sum(f.rows_quarantined for f in files)} quarantined",
+    ]
+    for status in ("DUPLICATE", "REJECTED"):
+        count = sum(f.status == status for f in files)
+        if count:
+            parts.append(f"{count} {status.lower()}")
+    warnings = sum(len(g.warnings) for g in outcome.gates)
+    if outcome.gates:
+        parts.append(f"{warnings} gate warning(s)")
+    return "; ".join(parts)
+
+
+def _nothing_delivered_note(outcome, settings: Settings) -> None:
+    if outcome.nothing_delivered:
+        err.print(
+            f"[yellow]no feed has a folder for {outcome.day} under {settings.landing_dir}[/]: "
+            "nothing was loaded for it. Check the date, or that the delivery has arrived."
+        )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from gridwatch.pipeline import run_day
 
-    outcome = run_day(Settings.from_env(), args.date, publish_marts=not args.no_publish)
+    settings = Settings.from_env()
+    outcome = run_day(settings, args.date, publish_marts=not args.no_publish)
+    if outcome.loads:
+        _print_results(outcome.loads)
+    for gate in outcome.gates:  # the gates print each warning themselves
+        console.print(gate.summary())
+    _nothing_delivered_note(outcome, settings)
     if outcome.ok:
-        console.print(f"{outcome.day}: {outcome.message}")
+        console.print(f"{outcome.day}: {outcome.message} ({_day_counts(outcome)})")
         return 0
     err.print(f"[red]{outcome.day} failed[/]: {outcome.message}")
-    return 1
+    return 2 if outcome.usage_error else 1
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -177,13 +209,21 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     failed = []
     if args.end < args.start:
         raise UsageError(f"END {args.end} is before START {args.start}")
+    if not settings.landing_dir.is_dir():  # every date would fail the same way
+        raise UsageError(
+            f"landing folder {settings.landing_dir} does not exist: set GRIDWATCH_LANDING_DIR "
+            "to the folder holding <feed>/<YYYY-MM-DD>/ deliveries. Nothing was loaded."
+        )
     days = dates_between(args.start, args.end)
     with _progress() as progress:
         task = progress.add_task("backfill", total=len(days))
         for day in days:
             progress.update(task, description=f"backfill {day}")
             outcome = run_day(settings, day)
-            if not outcome.ok:
+            _nothing_delivered_note(outcome, settings)
+            if outcome.ok:
+                progress.console.print(f"{day}: {outcome.message} ({_day_counts(outcome)})")
+            else:
                 failed.append(outcome)
                 err.print(f"[red]{day} failed[/]: {outcome.message}")
             progress.advance(task)
@@ -194,7 +234,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             + "\nFix what each message names (a file, a setting, a lock held by another "
             "process; RUNBOOK.md §2), then re-run each date: gridwatch run DATE"
         )
-        return 1
+        return 2 if any(o.usage_error for o in failed) else 1
     console.print(
         f"{len(days)} date(s) loaded, built and published; serving file {settings.serving}"
     )

@@ -43,6 +43,7 @@ class PartitionResult:
     feed: str
     delivery_date: dt.date
     files: list[FileResult]
+    folder_exists: bool = True  # False: no <feed>/<date>/ folder in the landing area
 
     @property
     def rejected(self) -> list[FileResult]:
@@ -387,7 +388,8 @@ def load_partition(
     """
     feed = FEEDS[feed_name]
     folder = landing / feed_name / day.isoformat()
-    if not folder.is_dir():
+    folder_exists = folder.is_dir()
+    if not folder_exists:
         _refuse_to_empty(con, feed_name, day, folder)
     files = partition_files(landing, feed_name, day)
     results: list[FileResult] = []
@@ -430,7 +432,7 @@ def load_partition(
             item.result.rows_loaded = item.result.rows_read - item.result.rows_quarantined
         _check_identifiers(con, feed)
         _replace_partition(con, feed, day, results, loaded)
-    return PartitionResult(feed_name, day, results)
+    return PartitionResult(feed_name, day, results, folder_exists)
 
 
 def _check_identifiers(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:

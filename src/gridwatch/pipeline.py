@@ -7,7 +7,8 @@ DAG run for logical date D do the same work in the same order.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gridwatch.build import build
 from gridwatch.config import FEEDS_DIRS, Settings
@@ -20,6 +21,9 @@ from gridwatch.load import (
 from gridwatch.publish import publish
 from gridwatch.reference import load_reference
 from gridwatch.warehouse import connect
+
+if TYPE_CHECKING:  # the quality gates import GX and pandas: loaded when a day runs
+    from gridwatch.quality import GateReport
 
 
 def load_feeds(
@@ -44,9 +48,19 @@ def load_feeds(
 
 @dataclass
 class DayOutcome:
+    """What ``run_day`` did: ``message`` says it in one line, the rest is for the report."""
+
     day: dt.date
     ok: bool
     message: str
+    loads: list[PartitionResult] = field(default_factory=list)
+    gates: list[GateReport] = field(default_factory=list)
+    usage_error: bool = False  # a setting to fix (exit code 2), not the day's data
+
+    @property
+    def nothing_delivered(self) -> bool:
+        """No feed has a folder for the day (a date with no deliveries, or a mistyped one)."""
+        return bool(self.loads) and all(not p.folder_exists for p in self.loads)
 
 
 def run_day(settings: Settings, day: dt.date, publish_marts: bool = True) -> DayOutcome:
@@ -57,16 +71,25 @@ def run_day(settings: Settings, day: dt.date, publish_marts: bool = True) -> Day
     """
     from gridwatch.quality import serving_check, validate_batches, validate_marts
 
+    outcome = DayOutcome(day, False, "")
     try:
-        load_feeds(settings, day)
-        validate_batches(settings, day)
+        try:
+            outcome.loads = load_feeds(settings, day)
+        except RejectedFilesError as exc:
+            outcome.loads = exc.results
+            raise
+        outcome.gates.append(validate_batches(settings, day))
         build(settings)
-        validate_marts(settings, day)
+        outcome.gates.append(validate_marts(settings, day))
         if publish_marts:
             publish(settings.warehouse, settings.serving, check=serving_check(settings, day))
     except Exception as exc:  # reported to the operator, and the next day still runs
-        return DayOutcome(day, False, f"{exc.__class__.__name__}: {exc}")
-    return DayOutcome(day, True, "loaded, built" + (", published" if publish_marts else ""))
+        outcome.message = f"{exc.__class__.__name__}: {exc}"
+        outcome.usage_error = isinstance(exc, LandingMissingError)
+        return outcome
+    outcome.ok = True
+    outcome.message = "loaded, built" + (", published" if publish_marts else "")
+    return outcome
 
 
 def dates_between(start: dt.date, end: dt.date) -> list[dt.date]:
