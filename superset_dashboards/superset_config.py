@@ -84,8 +84,17 @@ DATA_CACHE_CONFIG = {
     "CACHE_KEY_PREFIX": "gw_data_",
 }
 
-# Served on 127.0.0.1 over plain HTTP (put a TLS proxy in front for anything else).
-SESSION_COOKIE_SECURE = False
+# Served on 127.0.0.1 over plain HTTP (put a TLS proxy in front for anything else). Behind
+# that proxy (GRIDWATCH_SUPERSET_BEHIND_TLS=true, docker-compose.yml's SUPERSET_BEHIND_TLS)
+# cookies are sent over HTTPS only and the proxy's X-Forwarded-* headers are trusted, so
+# redirects keep https and the proxy's host.
+BEHIND_TLS = os.environ.get("GRIDWATCH_SUPERSET_BEHIND_TLS", "").strip().lower() in (
+    "1",
+    "true",
+    "yes",
+)
+SESSION_COOKIE_SECURE = BEHIND_TLS
+ENABLE_PROXY_FIX = BEHIND_TLS
 SESSION_COOKIE_SAMESITE = "Lax"
 TALISMAN_ENABLED = True
 # Self-hosted only: no telemetry pixel, map tiles or web fonts from outside.
@@ -104,7 +113,7 @@ TALISMAN_CONFIG = {
     },
     "content_security_policy_nonce_in": ["script-src"],
     "force_https": False,
-    "session_cookie_secure": False,
+    "session_cookie_secure": BEHIND_TLS,
 }
 WTF_CSRF_ENABLED = True
 

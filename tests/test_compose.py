@@ -9,12 +9,14 @@ go where. Interpolation of ${VAR} follows Compose's rules (see `interpolate`).
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,14 +45,18 @@ ONE_SHOT = {"airflow-init", "superset-init"}
 EXPECTED_SERVICES = {"postgres", "redis", *AIRFLOW_SERVICES, *SUPERSET_SERVICES}
 CELERY_ONLY = {"redis", "airflow-worker"}
 DATA_VOLUMES = {  # named volume -> the GRIDWATCH_* variables that must point into it
-    "landing": ["GRIDWATCH_LANDING_DIR"],
     "warehouse": ["GRIDWATCH_WAREHOUSE"],
     "serving": ["GRIDWATCH_SERVING"],
     "quality": ["GRIDWATCH_GX_RESULTS_DIR", "GRIDWATCH_GX_DOCS_DIR"],
 }
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|KEY")
 # Required too, but no secret: production must bring its own reference data.
-REQUIRED_SETTINGS = {"GRIDWATCH_REFERENCE_HOST_DIR"}
+REQUIRED_SETTINGS = {"GRIDWATCH_REFERENCE_HOST_DIR", "GRIDWATCH_LANDING_HOST_DIR"}
+# Host folders mounted read-only into every Airflow service: target -> GRIDWATCH_* variable
+HOST_FOLDERS = {
+    "/data/landing": ("GRIDWATCH_LANDING_HOST_DIR", "GRIDWATCH_LANDING_DIR"),
+    "/data/reference": ("GRIDWATCH_REFERENCE_HOST_DIR", "GRIDWATCH_REFERENCE_DIR"),
+}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -505,10 +511,15 @@ def test_data_volumes_are_mounted_where_gridwatch_variables_point(compose, servi
             for variable in variables:
                 path = env[variable]
                 assert under(path, mount["target"]), f"{name}: {variable}={path}"
-                assert path != mount["target"] or variable == "GRIDWATCH_LANDING_DIR", variable
-        reference = [m for m in volume_mounts(services[name]) if m["target"] == "/data/reference"]
-        assert reference and reference[0]["read_only"], name
-        assert env["GRIDWATCH_REFERENCE_DIR"] == "/data/reference"
+                assert path != mount["target"], variable
+        for target, (host_variable, variable) in HOST_FOLDERS.items():
+            # the pipeline only reads deliveries and reference data: a host folder, read-only
+            mount = [m for m in volume_mounts(services[name]) if m["target"] == target]
+            assert mount and mount[0]["read_only"], (name, target)
+            assert var_refs(mount[0]["source"]) == [
+                (host_variable, ":?", var_refs(mount[0]["source"])[0][2])
+            ], (name, mount[0]["source"])
+            assert env[variable] == target, (name, variable)
 
 
 def test_every_named_volume_used_is_declared(compose, services):
@@ -519,11 +530,25 @@ def test_every_named_volume_used_is_declared(compose, services):
                 assert source in compose["volumes"], f"{name}: undeclared volume {source}"
 
 
-def test_superset_mounts_only_serving_read_only(services):
+def test_superset_mounts_only_serving_read_only_and_its_own_state(services, superset_instructions):
+    home = dockerfile_env(superset_instructions)["GRIDWATCH_SUPERSET_HOME"]
     for name in SUPERSET_SERVICES:
         mounts = volume_mounts(services[name])
-        assert mounts == [{"source": "serving", "target": "/data/serving", "read_only": True}]
+        assert mounts == [
+            {"source": "serving", "target": "/data/serving", "read_only": True},
+            {"source": "superset-home", "target": home, "read_only": False},
+        ]
         assert under(env_of(services[name])["GRIDWATCH_SERVING"], "/data/serving")
+
+
+def test_superset_init_imports_the_dashboards_once_the_marts_are_published(services):
+    """Without the import, production Superset has no dashboards, roles or row-level security."""
+    script = services["superset-init"]["command"][-1]
+    guard = 'if [ -f "$${GRIDWATCH_SERVING}" ]; then'
+    assert "manage.py dashboards" in script and guard in script
+    assert script.index("superset init") < script.index(guard) < script.index("manage.py")
+    # before the first publish it says what to do instead of failing the init job
+    assert "docker compose up -d superset-init superset" in script
 
 
 def test_the_image_prepares_the_mount_points_for_its_user(airflow_instructions, services):
@@ -936,3 +961,26 @@ def test_superset_lock_holds_the_postgres_driver():
     locked = _locked_packages(ROOT / "superset_dashboards" / "uv.lock")
     assert "psycopg2-binary" in locked or "psycopg2" in locked
     assert "apache-superset" in locked and "gunicorn" in locked
+
+
+@pytest.mark.parametrize(("flag", "secure"), [("", False), ("false", False), ("true", True)])
+def test_superset_behind_tls_marks_cookies_secure_and_trusts_the_proxy(
+    services, throwaway_env, tmp_path, flag, secure
+):
+    value = env_of(services["superset"])["GRIDWATCH_SUPERSET_BEHIND_TLS"]
+    resolved = interpolate(value, {**throwaway_env, "SUPERSET_BEHIND_TLS": flag})
+    script = (
+        "import importlib.util, json, sys\n"
+        "spec = importlib.util.spec_from_file_location('cfg', sys.argv[1])\n"
+        "cfg = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(cfg)\n"
+        "print(json.dumps([cfg.SESSION_COOKIE_SECURE, cfg.ENABLE_PROXY_FIX,\n"
+        "                  cfg.TALISMAN_CONFIG['session_cookie_secure']]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(ROOT / "superset_dashboards" / "superset_config.py")],
+        env={**os.environ, "GRIDWATCH_SUPERSET_HOME": str(tmp_path),
+             "GRIDWATCH_SUPERSET_BEHIND_TLS": resolved},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert json.loads(result.stdout) == [secure, secure, secure]
