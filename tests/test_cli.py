@@ -54,9 +54,19 @@ def test_validate_a_clean_date(fresh):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_check_reference_and_usage_errors(fresh):
+def test_check_reference_and_usage_errors(fresh, tmp_path):
     ok = run(fresh, "check-reference")
     assert ok.returncode == 0 and "4 communities" in ok.stdout
+    # checking touches no warehouse: none is created, and a held write lock is no obstacle
+    elsewhere = make_settings(tmp_path, reference=EXAMPLES / "reference")
+    assert run(elsewhere, "check-reference").returncode == 0
+    assert not elsewhere.warehouse.exists()
+    fresh.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    writer = duckdb.connect(str(fresh.warehouse))  # another process holds the write lock
+    try:
+        assert run(fresh, "check-reference").returncode == 0
+    finally:
+        writer.close()
     bad = run(fresh, "load", "all", "2021-13-01")
     assert bad.returncode == 2 and "not a date" in bad.stderr
 
