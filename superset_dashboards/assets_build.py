@@ -601,7 +601,16 @@ def database_yaml() -> dict[str, Any]:
         "allow_csv_upload": False,
         "impersonate_user": False,
         "extra": {
-            "engine_params": {"connect_args": {"read_only": True}},
+            # SQL Lab runs analysts' SQL on this connection: read the serving file only.
+            # Without enable_external_access=false, DuckDB's read_text()/read_csv() would
+            # read any file the Superset process can (its environment, its secret key);
+            # lock_configuration stops a query from turning it back on.
+            "engine_params": {
+                "connect_args": {
+                    "read_only": True,
+                    "config": {"enable_external_access": False, "lock_configuration": True},
+                }
+            },
             "metadata_params": {},
             "schemas_allowed_for_csv_upload": [],
         },

@@ -321,6 +321,45 @@ def test_sql_lab_only_for_analyst_and_admin(superset) -> None:
     assert superset.api("street_leader", "/api/v1/sqllab/") == 403
 
 
+SQL_LAB_PROBE = """
+import json, sys
+import sqlalchemy as sa
+import yaml
+
+database = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
+uri = database["sqlalchemy_uri"].replace("__GRIDWATCH_SERVING__", sys.argv[2])
+engine = sa.create_engine(uri, **database["extra"]["engine_params"])
+outcome = {}
+with engine.connect() as con:
+    outcome["marts"] = con.execute(sa.text("select count(*) from marts.dim_person")).scalar()
+    for name, sql in {
+        "read_text": "select content from read_text('/etc/hostname')",
+        "read_csv": "select * from read_csv('/etc/passwd')",
+        "attach": "attach '/tmp/gridwatch-probe.duckdb' as probe",
+        "unlock": "set enable_external_access = true",
+    }.items():
+        try:
+            con.execute(sa.text(sql)).fetchall()
+            outcome[name] = "allowed"
+        except Exception as exc:
+            outcome[name] = type(exc).__name__
+print(json.dumps(outcome))
+"""
+
+
+def test_sql_lab_connection_reads_the_marts_and_no_other_file(serving) -> None:
+    """The connection Superset builds from the database asset (SQL Lab's too), in its venv."""
+    res = subprocess.run(
+        [str(PY), "-c", SQL_LAB_PROBE, str(SD / "assets/databases/gridwatch_serving.yaml"),
+         str(serving)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr[-3000:]
+    outcome = json.loads(res.stdout)
+    assert outcome.pop("marts") > 0
+    assert "allowed" not in outcome.values(), outcome
+
+
 def test_no_default_passwords(superset) -> None:
     pw = json.loads((superset.home / "passwords.json").read_text())
     assert set(pw) == {"admin", "leader", "analyst", "street_leader"}
