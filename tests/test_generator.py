@@ -14,6 +14,8 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -24,6 +26,7 @@ from stdnum.cn import ric, uscc
 
 from gridwatch.generator import PRESETS, Manifest, generate, wave_profile
 from gridwatch.generator import identities as ids
+from gridwatch.generator.core import FIRST_START, LAST_DAY, ArgumentError
 
 FEEDS = ("push_list", "verification", "checkpoint", "enterprise_filing")
 REFERENCE_HEADERS = {
@@ -583,6 +586,14 @@ def test_push_list_identity_flags_agree_with_stdnum(mini) -> None:
     """Every ID the generator meant valid passes stdnum after the contract's
     normalisation, and every one it meant invalid fails (manifest ``flags``)."""
     out, manifest = mini
+    totals = identity_flags(out, manifest)
+    assert totals["id_valid"] > 5 * totals["id_invalid"]
+
+
+def identity_flags(out: Path, manifest: Manifest) -> dict[str, int]:
+    """Identity flags of the loaded push rows re-derived with stdnum, checked against
+    each file's manifest ``flags``; the totals."""
+    first_day = date.fromisoformat(manifest.start)
     canon = {"": "RIC", "居民身份证": "RIC", "身份证": "RIC", "ric": "RIC"}
     totals = {"id_valid": 0, "id_invalid": 0, "id_missing": 0}
     for e in manifest.files:
@@ -603,14 +614,14 @@ def test_push_list_identity_flags_agree_with_stdnum(mini) -> None:
                 if len(n) == 15:
                     body = n[:6] + "19" + n[6:]
                     n = body + ric.calc_check_digit(body + "0")
-                ok = ric.is_valid(n) and ric.get_birth_date(n) <= date(2021, 8, 2)
+                ok = ric.is_valid(n) and date(1900, 1, 1) <= ric.get_birth_date(n) <= first_day
             else:
                 ok = sum(c.isascii() and c.isalnum() for c in number) >= 5
             flags["id_valid" if ok else "id_invalid"] += 1
         assert flags == {k: e.flags.get(k, 0) for k in totals}, e.path
         for k in totals:
             totals[k] += flags[k]
-    assert totals["id_valid"] > 5 * totals["id_invalid"]
+    return totals
 
 
 def test_meant_valid_identities_pass_stdnum() -> None:
@@ -710,3 +721,63 @@ def test_street_preset_geography_and_volumes(tmp_path: Path) -> None:
             rows = read_rows(tmp_path / e.path, e.format, e.encoding, "push_list")
             topics |= {str(r.get("topic", "")) for r in rows if r.get("topic")}
     assert 3 <= len(topics) <= 24
+
+
+# -- start dates -------------------------------------------------------------------------
+
+
+def run_python(code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """``code`` in a fresh interpreter, failing the test (not hanging it) after ``timeout``."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, check=True
+    )
+
+
+def test_old_ric_for_an_early_birth_year_ends() -> None:
+    code = """
+import random
+from stdnum.cn import ric
+from gridwatch.generator import identities as ids
+rng = random.Random(1)
+for max_year in (1900, 1920, 1934, 1935, 1936):
+    old = ids.make_old_ric(rng, True, max_year)
+    full = ids.normalise_ric(old)
+    assert len(old) == 15 and ric.is_valid(full), old
+    assert 1900 <= ric.get_birth_date(full).year <= max_year, (old, max_year)
+for max_year in (1800, 1899):
+    try:
+        ids.make_old_ric(rng, True, max_year)
+    except ValueError as exc:
+        assert "later start date" in str(exc), exc
+    else:
+        raise AssertionError(max_year)
+"""
+    run_python(code)
+
+
+def test_an_unsupported_start_is_refused_at_once(tmp_path: Path) -> None:
+    code = f"""
+import datetime as dt
+from gridwatch.generator import generate
+from gridwatch.generator.core import ArgumentError
+for start in (dt.date(1930, 1, 1), dt.date(1989, 12, 31), dt.date(2100, 1, 1)):
+    try:
+        generate("mini", 1, 1, {str(tmp_path / "out")!r}, start=start)
+    except ArgumentError as exc:
+        assert "use a date from 1990-01-01 to 2099-12-31" in str(exc), exc
+    else:
+        raise AssertionError(start)
+"""
+    run_python(code)
+    assert not (tmp_path / "out").exists(), "nothing is written for a refused start"
+    with pytest.raises(ArgumentError, match="at most 2 days"):
+        generate("mini", 3, 1, tmp_path / "late", start=date(2099, 12, 30))
+
+
+@pytest.mark.parametrize("start", [FIRST_START, LAST_DAY])
+def test_the_first_and_last_supported_start_give_valid_identities(
+    tmp_path: Path, start: date
+) -> None:
+    manifest = generate("mini", 1, 4, tmp_path, start=start)
+    totals = identity_flags(tmp_path, manifest)
+    assert totals["id_valid"] > 5 * totals["id_invalid"]

@@ -283,8 +283,7 @@ class Generator:
         dirty: bool,
         progress: Progress | None,
     ) -> None:
-        if days < 1:
-            raise ValueError("days must be >= 1")
+        check_arguments(preset.name, days, start)
         self.p = preset
         self.days = days
         self.seed = seed
@@ -1663,6 +1662,34 @@ def _prepare_out(out: Path) -> None:
     (out / "manifest.json").unlink(missing_ok=True)
 
 
+# Supported first days: everyone generated (ages 1-88) is then born from 1900 on, when
+# region codes are in force (contract §3), and every date fits the batch-id formats.
+FIRST_START = date(1990, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
+class ArgumentError(ValueError):
+    """An argument the generator cannot work with; the message says what to use instead."""
+
+
+def check_arguments(preset: str, days: int, start: date) -> None:
+    """Raise ArgumentError unless ``preset``, ``days`` and ``start`` can be generated."""
+    if preset not in PRESETS:
+        raise ArgumentError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
+    if days < 1:
+        raise ArgumentError(f"days must be at least 1 (got {days})")
+    if not FIRST_START <= start <= LAST_DAY:
+        raise ArgumentError(
+            f"start {start.isoformat()} is out of range: "
+            f"use a date from {FIRST_START.isoformat()} to {LAST_DAY.isoformat()}"
+        )
+    if (LAST_DAY - start).days + 1 < days:
+        raise ArgumentError(
+            f"{days} days from {start.isoformat()} run past {LAST_DAY.isoformat()}: "
+            f"use at most {(LAST_DAY - start).days + 1} days or an earlier start"
+        )
+
+
 def generate(
     preset: str,
     days: int,
@@ -1676,10 +1703,18 @@ def generate(
 
     Same arguments -> byte-identical files. See the package docstring for details.
     """
-    if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
+    check_arguments(preset, days, start)
     gen = Generator(PRESETS[preset], days, seed, Path(out), start, dirty, progress)
     return gen.run()
 
 
-__all__ = ["ALL_REASON_CODES", "DIRTY_KINDS", "generate", "wave_profile"]
+__all__ = [
+    "ALL_REASON_CODES",
+    "DIRTY_KINDS",
+    "FIRST_START",
+    "LAST_DAY",
+    "ArgumentError",
+    "check_arguments",
+    "generate",
+    "wave_profile",
+]

@@ -126,14 +126,26 @@ def _birth_year(rng: random.Random, max_year: int) -> int:
     return max_year + 1 - age
 
 
-def make_ric(rng: random.Random, male: bool, max_year: int) -> str:
-    """A valid 18-character RIC (birth year <= ``max_year``)."""
+MIN_BIRTH_YEAR = 1900  # contract §3: a valid RIC birth date lies from 1900-01-01
+_MAX_TRIES = 10_000  # draws before giving up on an impossible birth-year range
+
+
+def make_ric(rng: random.Random, male: bool, max_year: int, min_year: int = MIN_BIRTH_YEAR) -> str:
+    """A valid 18-character RIC (``min_year`` <= birth year <= ``max_year``).
+
+    Raises ValueError when no region code is in force for any year of that range.
+    """
     regions, cum = region_table()
-    while True:
+    for _ in range(_MAX_TRIES):
         region = rng.choices(regions, cum_weights=cum, k=1)[0]
         year = _birth_year(rng, max_year)
-        if region.accepts(year):
+        if year >= min_year and region.accepts(year):
             break
+    else:
+        raise ValueError(
+            f"no region code is in force for a birth year from {min_year} to {max_year}: "
+            "choose another start date"
+        )
     month = rng.randint(1, 12)
     day = rng.randint(1, 28)
     seq = rng.randint(0, 499) * 2 + (1 if male else 0)
@@ -141,12 +153,33 @@ def make_ric(rng: random.Random, male: bool, max_year: int) -> str:
     return body + stdnum_ric.calc_check_digit(body + "0")
 
 
+def old_ric_years(max_year: int) -> tuple[int, int]:
+    """Birth years of first-generation (15-digit) cards for people born by ``max_year``.
+
+    Old cards belong to older people (1935-1985 when possible); a 15-digit number
+    only stands for 19xx, and the contract knows no birth date before 1900.
+    """
+    hi = min(max_year, 1985)
+    lo = 1935 if hi >= 1935 else max(MIN_BIRTH_YEAR, max_year - 60)
+    if hi < lo:
+        raise ValueError(
+            f"no first-generation ID card can have a birth year in {lo}-{hi} "
+            f"(born by {max_year}): use a later start date"
+        )
+    return lo, hi
+
+
 def make_old_ric(rng: random.Random, male: bool, max_year: int) -> str:
-    """A 15-digit first-generation ID number whose 18-digit form is valid."""
-    while True:
+    """A 15-digit first-generation ID number whose 18-digit form is valid.
+
+    Raises ValueError (never loops forever) when no such number exists for ``max_year``.
+    """
+    lo, hi = old_ric_years(max_year)
+    for _ in range(_MAX_TRIES):
         full = make_ric(rng, male, min(max_year, 1999))
-        if 1935 <= int(full[6:10]) <= 1985:  # old cards belong to older people
+        if lo <= int(full[6:10]) <= hi:
             return full[:6] + full[8:17]
+    raise ValueError(f"could not draw a first-generation ID card born in {lo}-{hi}")
 
 
 def ric_gender_male(number: str) -> bool:
