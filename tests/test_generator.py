@@ -1,8 +1,8 @@
 """Tests of the synthetic data generator (``gridwatch.generator``).
 
 The contract facts used here (reference headers, column tables, enumerations,
-timestamp forms, reason codes) are written out again from CONTRACT.md on
-purpose, so that a mistake in the generator's own tables shows up here. The
+timestamp forms, integer minimums; reason codes follow from the tables) are
+written out again from CONTRACT.md on purpose, so that a mistake in the generator's own tables shows up here. The
 small "oracle" below re-derives every file's rows_read and quarantine counts
 from the written bytes; it is a check of the generator's manifest, not the
 real loader.
@@ -137,64 +137,39 @@ TABLES: dict[str, list[tuple[str, str, str, bool]]] = {
         ("inspection_passed", "检查结果", "enum:通过 true|不通过 false", False),
     ],
 }
-REASON_CODES = {
-    "push_list": {
-        "MISSING_REQUIRED:batch_id",
-        "MISSING_REQUIRED:topic",
-        "MISSING_REQUIRED:issued_at",
-        "MISSING_REQUIRED:record_no",
-        "MISSING_REQUIRED:name",
-        "MISSING_REQUIRED:street",
-        "BAD_TIMESTAMP:issued_at",
-        "BAD_TIMESTAMP:arrived_at",
-        "BAD_NUMBER:deadline_hours",
-        "BAD_NUMBER:record_no",
-        "DUPLICATE_KEY",
-    },
-    "verification": {
-        "MISSING_REQUIRED:batch_id",
-        "MISSING_REQUIRED:record_no",
-        "MISSING_REQUIRED:verified_at",
-        "MISSING_REQUIRED:community",
-        "MISSING_REQUIRED:method",
-        "MISSING_REQUIRED:outcome",
-        "BAD_TIMESTAMP:verified_at",
-        "BAD_ENUM:method",
-        "BAD_ENUM:outcome",
-        "BAD_ENUM:measure",
-        "BAD_ENUM:health_code",
-        "BAD_ENUM:nat_result",
-        "BAD_NUMBER:record_no",
-    },
-    "checkpoint": {
-        "MISSING_REQUIRED:checkpoint_code",
-        "MISSING_REQUIRED:event_time",
-        "MISSING_REQUIRED:direction",
-        "MISSING_REQUIRED:subject",
-        "BAD_TIMESTAMP:event_time",
-        "BAD_ENUM:direction",
-        "BAD_ENUM:subject",
-        "BAD_ENUM:health_code",
-        "BAD_ENUM:action",
-        "UNKNOWN_CHECKPOINT",
-    },
-    "enterprise_filing": {
-        "MISSING_REQUIRED:filing_id",
-        "MISSING_REQUIRED:uscc",
-        "MISSING_REQUIRED:enterprise_name",
-        "MISSING_REQUIRED:community",
-        "MISSING_REQUIRED:category",
-        "MISSING_REQUIRED:event",
-        "MISSING_REQUIRED:event_time",
-        "BAD_TIMESTAMP:event_time",
-        "BAD_ENUM:category",
-        "BAD_ENUM:event",
-        "BAD_ENUM:inspection_passed",
-        "BAD_NUMBER:employees_total",
-        "BAD_NUMBER:employees_returned",
-        "BAD_NUMBER:employees_from_risk_areas",
-    },
+# Smallest accepted integer per column (contract §5: deadline_hours > 0, head counts >= 0).
+MINIMUM = {
+    "deadline_hours": 1,
+    "employees_total": 0,
+    "employees_returned": 0,
+    "employees_from_risk_areas": 0,
 }
+
+
+def contract_reason_codes(feed: str) -> set[str]:
+    """Every §4 reason code a row of ``feed`` can get, from the contract tables above
+    (not from the generator's own list)."""
+    prefix = {"ts": "BAD_TIMESTAMP", "int": "BAD_NUMBER", "enum": "BAD_ENUM"}
+    codes = {f"MISSING_REQUIRED:{col}" for col, _, _, req in TABLES[feed] if req}
+    for col, _, kind, _ in TABLES[feed]:
+        if kind.partition(":")[0] in prefix:
+            codes.add(f"{prefix[kind.partition(':')[0]]}:{col}")
+    codes |= {"checkpoint": {"UNKNOWN_CHECKPOINT"}, "push_list": {"DUPLICATE_KEY"}}.get(feed, set())
+    return codes
+
+
+def loader_reason_codes(feed: str) -> set[str]:
+    """The same, from the loader's feed tables (``gridwatch.feeds``)."""
+    from gridwatch import feeds
+
+    prefix = {"timestamp": "BAD_TIMESTAMP", "date": "BAD_TIMESTAMP", "enum": "BAD_ENUM"}
+    prefix["integer"] = "BAD_NUMBER"
+    columns = feeds.FEEDS[feed].columns
+    codes = {f"MISSING_REQUIRED:{c.name}" for c in columns if c.required}
+    codes |= {f"{prefix[c.kind]}:{c.name}" for c in columns if c.kind in prefix}
+    codes |= {"checkpoint": {"UNKNOWN_CHECKPOINT"}, "push_list": {"DUPLICATE_KEY"}}.get(feed, set())
+    return codes
+
 
 DAYS = 3
 SEED = 20210802
@@ -304,7 +279,11 @@ def test_manifest_covers_every_written_file(mini) -> None:
 
 def test_every_reason_code_appears_in_a_dirty_mini_run(mini) -> None:
     _, manifest = mini
-    for feed, codes in REASON_CODES.items():
+    assert contract_reason_codes("verification") >= {"BAD_TIMESTAMP:measure_until"}
+    assert contract_reason_codes("enterprise_filing") >= {"BAD_TIMESTAMP:planned_resume_date"}
+    for feed in FEEDS:
+        codes = contract_reason_codes(feed)
+        assert codes == loader_reason_codes(feed), feed
         got = set()
         for e in manifest.files:
             if e.feed == feed:
@@ -433,11 +412,12 @@ def parses_as_timestamp(value: object) -> bool:
     return False
 
 
-def parses_as_integer(value: object) -> bool:
+def parses_as_integer(value: object, minimum: int | None = None) -> bool:
     try:
-        return float(str(value).strip()).is_integer()
+        number = float(str(value).strip())
     except ValueError:
         return False
+    return number.is_integer() and (minimum is None or number >= minimum)
 
 
 def read_rows(path: Path, fmt: str, encoding: str | None, feed: str) -> list[dict[str, object]]:
@@ -481,15 +461,15 @@ def classify(feed: str, rows: list[dict[str, object]], checkpoints: set[str]) ->
                 reason = f"MISSING_REQUIRED:{col}"
                 break
         for prefix, test in (
-            ("BAD_TIMESTAMP", lambda k, v: k == "ts" and not parses_as_timestamp(v)),
-            ("BAD_ENUM", lambda k, v: k.startswith("enum:") and v.lower() not in enum_values(k)),
-            ("BAD_NUMBER", lambda k, v: k == "int" and not parses_as_integer(v)),
+            ("BAD_TIMESTAMP", lambda k, v, c: k == "ts" and not parses_as_timestamp(v)),
+            ("BAD_ENUM", lambda k, v, c: k.startswith("enum:") and v.lower() not in enum_values(k)),
+            ("BAD_NUMBER", lambda k, v, c: k == "int" and not parses_as_integer(v, MINIMUM.get(c))),
         ):
             if reason:
                 break
             for col, _, kind, _ in table:
                 v = val(col)
-                if v != "" and test(kind, v):
+                if v != "" and test(kind, v, col):
                     reason = f"{prefix}:{col}"
                     break
         if (
@@ -536,6 +516,23 @@ def test_manifest_counts_match_the_files(mini) -> None:
         assert counts(classify(e.feed, rows, cps)) == e.quarantine, e.path
         checked += 1
     assert checked >= 12
+
+
+def test_out_of_range_numbers_are_quarantined_as_bad_number(mini) -> None:
+    """deadline_hours <= 0 and negative head counts are integers, but BAD_NUMBER (§5)."""
+    out, manifest = mini
+    cps = checkpoint_names(out)
+    out_of_range: set[str] = set()
+    for e in manifest.files:
+        if e.status != "LOADED" or e.feed not in ("push_list", "enterprise_filing"):
+            continue
+        rows = read_rows(out / e.path, e.format, e.encoding, e.feed)
+        for row, reason in zip(rows, classify(e.feed, rows, cps), strict=True):
+            col = (reason or "").removeprefix("BAD_NUMBER:")
+            if col in MINIMUM and parses_as_integer(row[col]):
+                assert float(str(row[col])) < MINIMUM[col], (e.path, row)
+                out_of_range.add(col)
+    assert out_of_range == set(MINIMUM)
 
 
 def test_quoted_fields_short_rows_and_blank_rows_are_present(mini) -> None:

@@ -31,7 +31,17 @@ Progress = Callable[[str, int, int], None]
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 
-# Reason codes the dirty knobs produce, per feed (all of contract §4 that apply).
+# Variant of a BAD_NUMBER kind: an integer below the column's minimum (§5), not a non-number.
+OUT_OF_RANGE = "~out_of_range"
+OUT_OF_RANGE_VALUES: dict[str, tuple[str, ...]] = {
+    "deadline_hours": ("0", "-24", "-6", "0.0"),  # integer > 0
+    "employees_total": ("-1", "-12", "-3"),  # integers >= 0
+    "employees_returned": ("-1", "-5"),
+    "employees_from_risk_areas": ("-1", "-2"),
+}
+
+# Defects the dirty knobs write, per feed: a contract §4 reason code each (all that
+# apply), plus "<reason code>~out_of_range" for integers below their minimum.
 DIRTY_KINDS: dict[str, tuple[str, ...]] = {
     "push_list": (
         "MISSING_REQUIRED:batch_id",
@@ -43,6 +53,7 @@ DIRTY_KINDS: dict[str, tuple[str, ...]] = {
         "BAD_TIMESTAMP:issued_at",
         "BAD_TIMESTAMP:arrived_at",
         "BAD_NUMBER:deadline_hours",
+        "BAD_NUMBER:deadline_hours" + OUT_OF_RANGE,
         "BAD_NUMBER:record_no",
         "DUPLICATE_KEY",
     ),
@@ -54,6 +65,7 @@ DIRTY_KINDS: dict[str, tuple[str, ...]] = {
         "MISSING_REQUIRED:method",
         "MISSING_REQUIRED:outcome",
         "BAD_TIMESTAMP:verified_at",
+        "BAD_TIMESTAMP:measure_until",
         "BAD_ENUM:method",
         "BAD_ENUM:outcome",
         "BAD_ENUM:measure",
@@ -82,15 +94,31 @@ DIRTY_KINDS: dict[str, tuple[str, ...]] = {
         "MISSING_REQUIRED:event",
         "MISSING_REQUIRED:event_time",
         "BAD_TIMESTAMP:event_time",
+        "BAD_TIMESTAMP:planned_resume_date",
         "BAD_ENUM:category",
         "BAD_ENUM:event",
         "BAD_ENUM:inspection_passed",
         "BAD_NUMBER:employees_total",
+        "BAD_NUMBER:employees_total" + OUT_OF_RANGE,
         "BAD_NUMBER:employees_returned",
+        "BAD_NUMBER:employees_returned" + OUT_OF_RANGE,
         "BAD_NUMBER:employees_from_risk_areas",
+        "BAD_NUMBER:employees_from_risk_areas" + OUT_OF_RANGE,
     ),
 }
-ALL_REASON_CODES = tuple(sorted({r for kinds in DIRTY_KINDS.values() for r in kinds}))
+
+
+def reason_of(kind: str) -> str:
+    """The §4 reason code a dirty kind makes the loader give its row."""
+    return kind.removesuffix(OUT_OF_RANGE)
+
+
+def column_of(kind: str) -> str:
+    """The column a dirty kind spoils ('' for DUPLICATE_KEY and UNKNOWN_CHECKPOINT)."""
+    return reason_of(kind).partition(":")[2]
+
+
+ALL_REASON_CODES = tuple(sorted({reason_of(k) for kinds in DIRTY_KINDS.values() for k in kinds}))
 
 DIRTY_ROW_RATE = 0.002  # share of rows with a defect, after the first file of a feed
 
@@ -104,10 +132,6 @@ def _bad_timestamp(rng: random.Random, year: int) -> str:
 BAD_NUMBERS = ("12.5", "二十四", "约50", "若干", "3/4", "N/A")
 
 
-def _bad_number(rng: random.Random) -> str:
-    return rng.choice(BAD_NUMBERS)
-
-
 def _with_defect(
     values: dict[str, str],
     defect: str,
@@ -115,10 +139,12 @@ def _with_defect(
     year: int,
     bad_numbers: tuple[str, ...],
 ) -> dict[str, str]:
-    """A copy of a row's cells with the one defect a quarantine reason code names."""
+    """A copy of a row's cells with the one defect a dirty kind names."""
     bad = dict(values)
-    code, _, col = defect.partition(":")
-    if code == "MISSING_REQUIRED":
+    code, _, col = reason_of(defect).partition(":")
+    if defect.endswith(OUT_OF_RANGE):
+        bad[col] = rng.choice(OUT_OF_RANGE_VALUES[col])
+    elif code == "MISSING_REQUIRED":
         bad[col] = ""
     elif code == "BAD_TIMESTAMP":
         bad[col] = _bad_timestamp(rng, year)
@@ -200,7 +226,7 @@ class Record:
     reason: str
     arrived: datetime | None
     id_valid: bool | None  # whether id_shown is valid (§3); None when empty
-    defect: str | None = None  # reason code when this row is written broken
+    defect: str | None = None  # dirty kind when this row is written broken
 
 
 @dataclass
@@ -611,17 +637,6 @@ class Generator:
             "arrived_at": ts(r.arrived),
         }
 
-    def _apply_push_defect(self, values: dict[str, str], kind: str, rng: random.Random) -> None:
-        code, _, col = kind.partition(":")
-        if code == "MISSING_REQUIRED":
-            values[col] = ""
-        elif code == "BAD_TIMESTAMP":
-            values[col] = _bad_timestamp(rng, self.start.year)
-        elif code == "BAD_NUMBER":
-            values[col] = _bad_number(rng)
-        else:  # pragma: no cover - DUPLICATE_KEY is handled by the caller
-            raise ValueError(kind)
-
     @staticmethod
     def _flags(r: Record, flags: dict[str, int]) -> None:
         """Count the flags a loaded row carries (known by construction; the tests
@@ -663,7 +678,7 @@ class Generator:
             encoding = "utf-8"
         else:
             encoding = self._encoding(rng)
-        need = {k.partition(":")[2] for k in defects}
+        need = {column_of(k) for k in defects} - {""}
         if special == "deck":
             need.add("address")
         layout = self._push_layout(rng, need, xlsx or encoding == "gb18030")
@@ -721,8 +736,8 @@ class Generator:
                     continue
                 values = self._push_values(r, ts, layout, deadline_float)
                 if r.defect:
-                    self._apply_push_defect(values, r.defect, rng)
-                    f.write(values, r.defect)
+                    bad = _with_defect(values, r.defect, rng, self.start.year, BAD_NUMBERS)
+                    f.write(bad, reason_of(r.defect))
                     continue
                 short = rng.random() < short_share
                 if forced_short and i > 0:
@@ -1019,7 +1034,7 @@ class Generator:
     def _write_verif_file(self, d: int, fname: str, group: list[Verif], kind: str) -> None:
         rng = self.rng_fmt
         defects = self._take_dirty("verification", len(group), len(group) * 2)
-        need = {k.partition(":")[2] for k in defects}
+        need = {column_of(k) for k in defects} - {""}
         enc = self._encoding(rng)
         if self.dirty and not self.manifest.stats.get("verification"):
             enc = "utf-8-sig"  # the first feedback of a dirty run comes with a BOM
@@ -1041,7 +1056,7 @@ class Generator:
             f.write(values)
             for defect in at.get(i, ()):
                 bad = _with_defect(values, defect, rng, self.start.year, ("三", "2.5", "#7"))
-                f.write(bad, defect)
+                f.write(bad, reason_of(defect))
         if self.dirty and rng.random() < 0.05:
             f.blank(with_commas=True)
         f.close()
@@ -1226,7 +1241,7 @@ class Generator:
                     if cand.lower() not in all_codes:
                         values["checkpoint_code"] = cand
                         break
-            out.append((values, kind))
+            out.append((values, reason_of(kind)))
         if rng.random() < 0.3:
             out.insert(rng.randrange(len(out) + 1), (None, None))
         return out
@@ -1339,7 +1354,7 @@ class Generator:
             st = self.geo.streets[si]
             evs = sorted(by_street[si], key=lambda e: (e.when, e.filing_id, e.event))
             defects = self._take_dirty("enterprise_filing", len(evs), len(evs) * 3)
-            need = {k.partition(":")[2] for k in defects}
+            need = {column_of(k) for k in defects} - {""}
             enc = self._encoding(rng)
             if self.dirty and not self.manifest.stats.get("enterprise_filing"):
                 enc = "gb18030"  # the first filing export of a dirty run is GBK
@@ -1367,7 +1382,7 @@ class Generator:
                 f.write(values, short=self.dirty and rng.random() < 0.03)
                 for defect in at.get(i, ()):
                     bad = _with_defect(values, defect, rng, self.start.year, BAD_NUMBERS)
-                    f.write(bad, defect)
+                    f.write(bad, reason_of(defect))
             f.close()
             self._register(
                 FileEntry(
