@@ -397,19 +397,25 @@ _TS = [
 ]
 
 
-def parses_as_timestamp(value: object) -> bool:
-    if isinstance(value, (datetime, date)):
-        return True
+def parse_timestamp(value: object) -> datetime | None:
+    """A §3 timestamp (one of the forms the generator writes) as a datetime, else None."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
     for rx in _TS:
         m = rx.match(str(value).strip())
         if m:
             parts = [int(g) if g else 0 for g in m.groups()]
             try:
-                datetime(*parts)
+                return datetime(*parts)
             except ValueError:
-                return False
-            return True
-    return False
+                return None
+    return None
+
+
+def parses_as_timestamp(value: object) -> bool:
+    return parse_timestamp(value) is not None
 
 
 def parses_as_integer(value: object, minimum: int | None = None) -> bool:
@@ -778,3 +784,26 @@ def test_the_first_and_last_supported_start_give_valid_identities(
     manifest = generate("mini", 1, 4, tmp_path, start=start)
     totals = identity_flags(tmp_path, manifest)
     assert totals["id_valid"] > 5 * totals["id_invalid"]
+
+
+# -- the promised late push list -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("days", [2, 5, 7, 14])
+def test_a_dirty_run_always_has_a_push_list_delivered_the_day_after_issue(
+    tmp_path: Path, days: int
+) -> None:
+    manifest = generate("mini", days, 7, tmp_path)
+    late = []
+    for e in manifest.files:
+        if e.feed != "push_list" or e.status != "LOADED" or e.kind == "correction":
+            continue  # a correction re-delivers earlier records on purpose
+        rows = read_rows(tmp_path / e.path, e.format, e.encoding, "push_list")
+        times = [parse_timestamp(r.get("issued_at", "")) for r in rows]
+        issued = {t.date() for t in times if t is not None}
+        delivered = date.fromisoformat(e.delivery_date)
+        if issued and max(issued) < delivered:
+            assert issued == {delivered - timedelta(days=1)}, e.path
+            assert e.kind == "late", e.path
+            late.append(e.path)
+    assert late, f"no push list of the {days}-day run lands the day after it was issued"

@@ -293,6 +293,7 @@ class _State:
     special_formats: list[str] = field(default_factory=list)
     loaded_files: list[FileEntry] = field(default_factory=list)
     late_split_done: bool = False
+    late_list_done: bool = False  # a push list delivered the day after it was issued
 
 
 # ---------------------------------------------------------------------------
@@ -549,7 +550,8 @@ class Generator:
         n_records = max(1, round(self.p.push_peak * self.profile[d] * rng.uniform(0.9, 1.1)))
         n_batches = max(1, round(n_records / self.mean_batch * rng.uniform(0.8, 1.2)))
         if self.dirty and d == 0:
-            n_batches = max(n_batches, min(4, max(1, n_records // 8)))
+            # room for the owed late list (see _forces_late) beside a regular one
+            n_batches = max(n_batches, min(4, n_records // 8), 2 if self.days > 1 else 1)
         weights = [rng.lognormvariate(0, 0.6) for _ in range(n_batches)]
         total_w = sum(weights)
         sizes = [max(1, round(n_records * w / total_w)) for w in weights]
@@ -575,8 +577,7 @@ class Generator:
         repeat_p = min(0.6, 0.15 + 0.12 * (d % wave_len)) if self.recent else 0.0
         batches: list[Batch] = []
         for b, (size, issued) in enumerate(zip(sizes, times, strict=True)):
-            # a dirty run always has one list that lands the day after it was issued
-            force_late = self.dirty and d == 0 and self.days > 1 and b == n_batches - 1 > 1
+            force_late = self._forces_late(d, b, n_batches)
             if force_late:
                 issued = max(issued, issued.replace(hour=22, minute=40))
             batch_id = f"SZ-{day.strftime(self.batch_fmt)}-{b + 1:02d}"
@@ -599,8 +600,21 @@ class Generator:
                     self._make_record(people, person, repeat, batch_id, no, topic, issued, deadline)
                 )
             late = issued.hour >= 22 and (rng.random() < 0.8 or force_late)
+            if late and d + 1 < self.days:
+                self.state.late_list_done = True
             batches.append(Batch(batch_id, topic, issued, deadline, recs, d + (1 if late else 0)))
         return batches
+
+    def _forces_late(self, d: int, b: int, n_batches: int) -> bool:
+        """Whether batch ``b`` of day ``d`` must land a day late: a dirty run always has
+        one such list, the last of the first day with two or more (one stays regular)."""
+        return (
+            self.dirty
+            and not self.state.late_list_done
+            and d + 1 < self.days
+            and n_batches >= 2
+            and b == n_batches - 1
+        )
 
     def _push_layout(self, rng: random.Random, need: set[str], xlsx: bool) -> Layout:
         always = {"id_type", "id_number", "phone", "community"} | need
