@@ -807,3 +807,45 @@ def test_a_dirty_run_always_has_a_push_list_delivered_the_day_after_issue(
             assert e.kind == "late", e.path
             late.append(e.path)
     assert late, f"no push list of the {days}-day run lands the day after it was issued"
+
+
+# -- the backlog clears ----------------------------------------------------------------------
+
+TERMINAL = {"已纳管", "managed", "不在辖区", "not_in_jurisdiction", "已离开", "已离深", "left"}
+TERMINAL |= {"查无此人", "not_found"}
+
+
+def loaded_rows(out: Path, manifest: Manifest, feed: str) -> list[tuple[str, dict[str, object]]]:
+    """(delivery date, row) of every row of ``feed`` that loads (oracle: no reason)."""
+    cps = checkpoint_names(out)
+    rows: list[tuple[str, dict[str, object]]] = []
+    for e in sorted(manifest.files, key=lambda e: (e.delivery_date, e.file_name)):
+        if e.feed == feed and e.status == "LOADED":
+            read = read_rows(out / e.path, e.format, e.encoding, feed)
+            for row, reason in zip(read, classify(feed, read, cps), strict=True):
+                if reason is None:
+                    rows.append((e.delivery_date, row))
+    return rows
+
+
+def record_key(row: dict[str, object]) -> tuple[str, int]:
+    return str(row["batch_id"]).strip(), int(float(str(row["record_no"])))
+
+
+def test_every_record_but_the_last_days_gets_a_result(tmp_path: Path) -> None:
+    """No push record stays open for good: the hard-to-reach ones are a long tail
+    (unreachable attempts, then a result days later) that clears."""
+    days = 14
+    manifest = generate("mini", days, 7, tmp_path)
+    last = date.fromisoformat(manifest.start) + timedelta(days=days - 1)
+    issued = {
+        record_key(row): parse_timestamp(row["issued_at"])
+        for _, row in loaded_rows(tmp_path, manifest, "push_list")
+    }
+    verifications = loaded_rows(tmp_path, manifest, "verification")
+    terminal = {record_key(r) for _, r in verifications if norm(r["outcome"]) in TERMINAL}
+    attempts = {record_key(r) for _, r in verifications if norm(r["outcome"]) not in TERMINAL}
+    old = {k for k, t in issued.items() if (last - t.date()).days > 10}
+    assert len(old) > 30
+    assert sorted(old - terminal) == []
+    assert old & attempts & terminal, "some were unreachable first, then got a result"

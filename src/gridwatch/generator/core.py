@@ -122,6 +122,9 @@ ALL_REASON_CODES = tuple(sorted({reason_of(k) for kinds in DIRTY_KINDS.values() 
 
 DIRTY_ROW_RATE = 0.002  # share of rows with a defect, after the first file of a feed
 
+HARD_TO_REACH = 0.03  # share of push records whose person is hard to reach
+HARD_TO_REACH_HOURS = (72.0, 216.0)  # their result comes 3-9 days after issue
+
 
 def _bad_timestamp(rng: random.Random, year: int) -> str:
     return rng.choice(
@@ -831,12 +834,15 @@ class Generator:
         rng = self.rng_ver
         p = r.person
         base = earliest or r.issued
-        if not quick and rng.random() < 0.03:
-            return  # slips through: stays in the backlog
+        # hard to reach: several unreachable attempts, the result days later (a long tail
+        # of the backlog that still clears; only records of the last days stay open)
+        hard = not quick and rng.random() < HARD_TO_REACH
         if quick:  # before midnight, i.e. before the list is delivered
             midnight = datetime.combine(base.date() + DAY, datetime.min.time())
             room = (midnight - base).total_seconds() / 3600
             lag = rng.uniform(0.1, max(0.1, min(1.0, room - 0.05)))
+        elif hard:
+            lag = rng.uniform(*HARD_TO_REACH_HOURS)
         elif rng.random() < 0.004:
             lag = -rng.uniform(0.5, 3.0)  # verified (via another list) before this push
         else:
@@ -850,7 +856,10 @@ class Generator:
             seconds=rng.choice((0, 0, 0, rng.randrange(60)))
         )
         # earlier unreachable attempts
-        attempts = 0 if quick else rng.choices((0, 1, 2), weights=(75, 20, 5))[0]
+        if hard:
+            attempts = rng.randint(2, 4)
+        else:
+            attempts = 0 if quick else rng.choices((0, 1, 2), weights=(75, 20, 5))[0]
         ci, grid = p.community, p.grid
         if r.community_shown and rng.random() < 0.04:  # checked by a neighbouring community
             ci = self._pick_community(rng, self.geo.communities[ci].street_index)
@@ -863,6 +872,8 @@ class Generator:
             t = base + (when - base) * (a + 1) / (attempts + 1)
             if t <= base:
                 continue
+            if hard and t.hour < 7:  # attempts are days apart: call in the morning instead
+                t += 8 * HOUR
             self._queue_verif(
                 Verif(
                     t.replace(microsecond=0),
