@@ -849,3 +849,37 @@ def test_every_record_but_the_last_days_gets_a_result(tmp_path: Path) -> None:
     assert len(old) > 30
     assert sorted(old - terminal) == []
     assert old & attempts & terminal, "some were unreachable first, then got a result"
+
+
+# -- enterprise events in office hours ---------------------------------------------------------
+
+
+def canonical(feed: str, col: str, value: object) -> str:
+    """The canonical value of an enumeration cell (contract §5 tables above)."""
+    kind = next(k for c, _, k, _ in TABLES[feed] if c == col)
+    for group in kind[5:].split("|"):
+        spellings = group.split()
+        if norm(value) in {s.lower() for s in spellings}:
+            return spellings[-1]
+    raise AssertionError((feed, col, value))
+
+
+@pytest.fixture(scope="module")
+def fortnight(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Manifest]:
+    out = tmp_path_factory.mktemp("fortnight")
+    return out, generate("mini", 14, 7, out)
+
+
+def test_enterprise_reviews_happen_in_office_hours(fortnight) -> None:
+    out, manifest = fortnight
+    events = 0
+    for _, row in loaded_rows(out, manifest, "enterprise_filing"):
+        event = canonical("enterprise_filing", "event", row["event"])
+        when = parse_timestamp(row["event_time"])
+        assert when is not None
+        if event in ("APPROVED", "RESUMED"):
+            assert not (when.hour >= 22 or when.hour < 7), row
+        if event != "FILED":
+            events += 1
+            assert (8, 30) <= (when.hour, when.minute) <= (18, 0), row
+    assert events > 10

@@ -16,7 +16,7 @@ import shutil
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from . import identities as ids
@@ -156,6 +156,21 @@ def _with_defect(
     else:
         bad[col] = rng.choice(bad_numbers)
     return bad
+
+
+OFFICE_OPENS, OFFICE_CLOSES = time(8, 30), time(18, 0)
+
+
+def office_time(t: datetime) -> datetime:
+    """``t`` on a whole minute (rounded up) inside office hours, 08:30-18:00: a time
+    outside them moves to the next opening, spread over its first hour by the minute."""
+    whole = t.replace(second=0, microsecond=0)
+    if whole < t:
+        whole += timedelta(minutes=1)
+    if OFFICE_OPENS <= whole.time() <= OFFICE_CLOSES:
+        return whole
+    day = whole.date() + (DAY if whole.time() > OFFICE_CLOSES else timedelta(0))
+    return datetime.combine(day, OFFICE_OPENS) + timedelta(minutes=whole.minute)
 
 
 def wave_profile(days: int, wave_days: int) -> list[float]:
@@ -1327,27 +1342,27 @@ class Generator:
             risk = rng.randint(0, max(0, total // 25)) if rng.random() < 0.7 else None
             ret = round(total * rng.uniform(0.05, 0.5))
             self._ent_event(EntEvent(t, ent, fid, "FILED", total, ret, risk, planned, None))
-            t = t + timedelta(hours=rng.uniform(2, 40))
+            t = office_time(t + timedelta(hours=rng.uniform(2, 40)))
             u = rng.random()
             if u < 0.05:
                 return seq  # still waiting for review
             if u < 0.15:
                 self._ent_event(EntEvent(t, ent, fid, "REJECTED", total, ret, risk, None, None))
-                t = t + timedelta(hours=rng.uniform(20, 72))
+                t = office_time(t + timedelta(hours=rng.uniform(20, 72)))
                 continue  # files again under a new number
             ret = round(total * rng.uniform(0.2, 0.6))
             self._ent_event(EntEvent(t, ent, fid, "APPROVED", total, ret, risk, None, None))
             if rng.random() < 0.12:
                 return seq
-            t = t + timedelta(hours=rng.uniform(10, 72))
+            t = office_time(t + timedelta(hours=rng.uniform(10, 72)))
             ret = round(total * rng.uniform(0.7, 1.0))
             passed = "true" if rng.random() < 0.9 else None
             self._ent_event(EntEvent(t, ent, fid, "RESUMED", total, ret, 0, None, passed))
             if rng.random() < 0.06:
-                t = t + timedelta(days=rng.uniform(1, 10))
+                t = office_time(t + timedelta(days=rng.uniform(1, 10)))
                 self._ent_event(EntEvent(t, ent, fid, "SUSPENDED", total, 0, None, None, "false"))
                 if rng.random() < 0.6:
-                    t = t + timedelta(days=rng.uniform(3, 7))
+                    t = office_time(t + timedelta(days=rng.uniform(3, 7)))
                     ret = round(total * rng.uniform(0.6, 1.0))
                     self._ent_event(EntEvent(t, ent, fid, "RESUMED", total, ret, 0, None, "true"))
             return seq
