@@ -851,7 +851,7 @@ def test_every_record_but_the_last_days_gets_a_result(tmp_path: Path) -> None:
     assert old & attempts & terminal, "some were unreachable first, then got a result"
 
 
-# -- enterprise events in office hours ---------------------------------------------------------
+# -- rows sent again -------------------------------------------------------------------------
 
 
 def canonical(feed: str, col: str, value: object) -> str:
@@ -864,10 +864,49 @@ def canonical(feed: str, col: str, value: object) -> str:
     raise AssertionError((feed, col, value))
 
 
+def resent_pairs(
+    rows: list[tuple[str, dict[str, object]]], identity: tuple[str, ...], time_col: str
+) -> list[tuple[datetime, datetime]]:
+    """Times of one row as delivered on two different days: rows alike in ``identity``
+    whose times lie less than a minute apart (what a style without seconds makes of it)."""
+    seen: dict[tuple[str, ...], list[tuple[str, datetime]]] = {}
+    pairs = []
+    for day, row in rows:
+        key = tuple(str(row.get(c, "")) for c in identity)
+        when = parse_timestamp(row[time_col])
+        for other_day, other in seen.get(key, []):
+            if other_day != day and abs((when - other).total_seconds()) < 60:
+                pairs.append((other, when))
+        seen.setdefault(key, []).append((day, when))
+    return pairs
+
+
 @pytest.fixture(scope="module")
 def fortnight(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Manifest]:
     out = tmp_path_factory.mktemp("fortnight")
     return out, generate("mini", 14, 7, out)
+
+
+def test_a_row_sent_again_the_next_day_keeps_its_dedup_key(fortnight) -> None:
+    """(batch_id, record_no, verified_at, outcome) and (filing_id, event, event_time)
+    of a re-sent row read the same in both days' files, whatever their time styles."""
+    out, manifest = fortnight
+    ver = [
+        (day, {**r, "outcome": canonical("verification", "outcome", r["outcome"])})
+        for day, r in loaded_rows(out, manifest, "verification")
+    ]
+    ver_pairs = resent_pairs(ver, ("batch_id", "record_no", "outcome"), "verified_at")
+    ent = [
+        (day, {**r, "event": canonical("enterprise_filing", "event", r["event"])})
+        for day, r in loaded_rows(out, manifest, "enterprise_filing")
+    ]
+    ent_pairs = resent_pairs(ent, ("filing_id", "event"), "event_time")
+    assert ver_pairs and ent_pairs, "a dirty run re-sends rows on the next day"
+    assert [(a, b) for a, b in ver_pairs if a != b] == []
+    assert [(a, b) for a, b in ent_pairs if a != b] == []
+
+
+# -- enterprise events in office hours ---------------------------------------------------------
 
 
 def test_enterprise_reviews_happen_in_office_hours(fortnight) -> None:

@@ -70,3 +70,36 @@ def test_generated_delivery_loads_as_the_manifest_says(tmp_path_factory, seed):
     assert reasons == expected_reasons
     assert any(f.status == "REJECTED" for f in manifest.files)
     assert sum(expected_reasons.values()) > 0
+
+
+def test_rows_sent_again_on_the_next_day_load_with_the_same_dedup_key(tmp_path):
+    """A verification or filing event re-sent in the next day's file (in that file's own
+    timestamp style) has the same contract dedup key once loaded, so it counts once."""
+    days = 4
+    generate("mini", days, 7, tmp_path / "out", start=START)
+    config = make_settings(
+        tmp_path, landing=tmp_path / "out" / "landing", reference=tmp_path / "out" / "reference"
+    )
+    for offset in range(days):
+        with contextlib.suppress(RejectedFilesError):
+            load_feeds(config, START + dt.timedelta(days=offset))
+    con = duckdb.connect(str(config.warehouse), read_only=True)
+    try:
+        # the same row on two delivery dates: alike but for a time less than a minute off
+        verifications = con.execute(
+            """select a.verified_at, b.verified_at from raw.verification a
+               join raw.verification b using (batch_id, record_no, outcome)
+               where a.delivery_date < b.delivery_date
+                 and abs(epoch(b.verified_at) - epoch(a.verified_at)) < 60"""
+        ).fetchall()
+        events = con.execute(
+            """select a.event_time, b.event_time from raw.enterprise_filing a
+               join raw.enterprise_filing b using (filing_id, event)
+               where a.delivery_date < b.delivery_date
+                 and abs(epoch(b.event_time) - epoch(a.event_time)) < 60"""
+        ).fetchall()
+    finally:
+        con.close()
+    assert verifications and events, "a dirty run re-sends rows on the next day"
+    assert [(a, b) for a, b in verifications if a != b] == []
+    assert [(a, b) for a, b in events if a != b] == []

@@ -23,9 +23,10 @@ repeat waves with other topics.
 ``dirty=True`` adds, deterministically: GB18030 and UTF-8-BOM CSVs, an xlsx push list
 with merged title rows and typed cells, rows with exactly one defect for every reason
 code of §4, including integers below their minimum as BAD_NUMBER (all owed by the
-first files, so a 2–3 day ``mini`` run covers them), a
-re-sent identical file (DUPLICATE), a corrected re-delivery of earlier keys, a stray
-``readme.txt`` and a summary sheet without the required columns (REJECTED), quoted
+first files, so a 2–3 day ``mini`` run covers them), a push list delivered the day
+after it was issued, a re-sent identical file (DUPLICATE), a verification and a filing
+row sent again in the next day's file (same dedup key), a corrected re-delivery of
+earlier keys, a stray ``readme.txt`` and a summary sheet without the required columns (REJECTED), quoted
 fields with commas / line breaks, short rows, wholly empty rows and unknown columns.
 Invalid IDs, phones, temperatures, USCCs and unresolved areas (flags, not errors) are
 present in both modes.

@@ -312,6 +312,7 @@ class _State:
     loaded_files: list[FileEntry] = field(default_factory=list)
     late_split_done: bool = False
     late_list_done: bool = False  # a push list delivered the day after it was issued
+    resent_rows: set[str] = field(default_factory=set)  # feeds with a row sent again
 
 
 # ---------------------------------------------------------------------------
@@ -968,10 +969,12 @@ class Generator:
             v.late = True
         if d < self.days:
             self.pending_ver.setdefault(d, []).append(v)
-            if self.rng_ver.random() < 0.004:  # the same row sent again
-                d2 = d + self.rng_ver.choice((0, 1))
-                if d2 < self.days:
-                    self.pending_ver.setdefault(d2, []).append(v)
+            d2 = self._resend_day(d, self.rng_ver, 0.004, "verification")
+            if d2 is not None:
+                # the same row sent again: each file writes times in its own style, and
+                # only a whole-minute time reads the same in every style (the dedup key)
+                v.verified = v.verified.replace(second=0)
+                self.pending_ver.setdefault(d2, []).append(v)
 
     def _orphans(self, d: int, batches: list[Batch]) -> None:
         """Verifications of records that were never pushed (wrong batch or number)."""
@@ -1375,10 +1378,20 @@ class Generator:
             d += 1
         if d < self.days:
             self.pending_ent.setdefault(d, []).append(ev)
-            if rng.random() < 0.01:
-                d2 = d + rng.choice((0, 1))
-                if d2 < self.days:
-                    self.pending_ent.setdefault(d2, []).append(ev)
+            d2 = self._resend_day(d, rng, 0.01, "enterprise_filing")
+            if d2 is not None:  # the same row sent again (event times are whole minutes)
+                self.pending_ent.setdefault(d2, []).append(ev)
+
+    def _resend_day(self, d: int, rng: random.Random, rate: float, feed: str) -> int | None:
+        """The day a row delivered on day ``d`` is sent again (the same day or the next),
+        or None. A dirty run re-sends at least one row of ``feed`` on the next day."""
+        if self.dirty and feed not in self.state.resent_rows and d + 1 < self.days:
+            self.state.resent_rows.add(feed)
+            return d + 1
+        if rng.random() >= rate:
+            return None
+        d2 = d + rng.choice((0, 1))
+        return d2 if d2 < self.days else None
 
     def _write_enterprises(self, d: int) -> None:
         events = self.pending_ent.pop(d, [])
