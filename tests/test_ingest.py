@@ -193,6 +193,38 @@ def test_folder_with_a_broken_file_loads_the_rest_and_fails_naming_it(env):
     assert statuses == [("a.csv", "LOADED"), ("b.txt", "REJECTED"), ("c.csv", "LOADED")]
 
 
+def _truncated_sheet_xlsx(path: Path) -> None:
+    """A workbook whose zip is sound but whose sheet XML is cut off halfway."""
+    import zipfile
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(PUSH_HEADER.split(","))
+    for no in range(1, 200):
+        sheet.append(PUSH_ROW.format(no=no).split(","))
+    whole = path.with_suffix(".whole.xlsx")
+    book.save(whole)
+    with zipfile.ZipFile(whole) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            dst.writestr(item, data)
+    whole.unlink()
+
+
+def test_a_damaged_sheet_inside_an_xlsx_is_rejected_naming_the_file(env):
+    folder = env.landing_dir / "push_list" / DAY.isoformat()
+    folder.mkdir(parents=True)
+    _truncated_sheet_xlsx(folder / "damaged.xlsx")
+    deliver(env, "push_list", "good.csv", PUSH_HEADER + "\n" + PUSH_ROW.format(no=1) + "\n")
+    with pytest.raises(RejectedFilesError) as excinfo:  # not a crash of the whole load
+        load_feeds(env, DAY, ("push_list",))
+    assert "damaged.xlsx: not a readable .xlsx workbook" in str(excinfo.value)
+    statuses = query(env, "select file_name, status from raw.load_log order by 1")
+    assert statuses == [("damaged.xlsx", "REJECTED"), ("good.csv", "LOADED")]
+
+
 # --- quarantine reasons ---------------------------------------------------------
 
 

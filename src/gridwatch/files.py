@@ -186,6 +186,13 @@ def prepare_xlsx(feed: Feed, path: Path, workdir: Path) -> PreparedFile:
             writer.writerow(header)
             writer.writerows(top[index + 1 :])
             writer.writerows([_cell_text(v) for v in row] for row in rows)
+    except FileRejected:
+        raise
+    except Exception as exc:  # openpyxl reads a damaged sheet lazily, as rows are taken
+        raise FileRejected(
+            f"{path.name}: not a readable .xlsx workbook ({exc.__class__.__name__}: {exc}). "
+            "Re-save it from Excel/WPS as .xlsx or export CSV."
+        ) from exc
     finally:
         workbook.close()
     return PreparedFile(csv_path, 1, header, columns, "xlsx")

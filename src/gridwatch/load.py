@@ -98,8 +98,13 @@ def _header_keys(header: list[str]) -> list[str]:
     return keys
 
 
-def _stage(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, table: str) -> None:
-    """Read every cell as text into ``table`` (column c<i> = header position i)."""
+def _stage(
+    con: duckdb.DuckDBPyConnection, prepared: PreparedFile, table: str, file_name: str
+) -> None:
+    """Read every cell as text into ``table`` (column c<i> = header position i).
+
+    ``file_name``: the landed file's name, for the operator (not the converted copy's).
+    """
     width = len(prepared.header)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     for parallel in ("true", "false"):
@@ -118,7 +123,7 @@ def _stage(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, table: str) -
             if parallel == "true" and "parallel" in str(exc).lower():
                 continue
             raise FileRejected(
-                f"{prepared.csv_path.name}: not a readable CSV ({str(exc).splitlines()[0]}). "
+                f"{file_name}: not a readable CSV ({str(exc).splitlines()[0]}). "
                 "Check the quoting of the file and re-export it."
             ) from exc
 
@@ -411,7 +416,7 @@ def load_partition(
             try:
                 prepared = prepare(feed, path, workdir)
                 result.encoding = prepared.encoding
-                _stage(con, prepared, stage)
+                _stage(con, prepared, stage, path.name)
             except FileRejected as exc:
                 result.status, result.error = "REJECTED", str(exc)
                 con.execute(f"drop table if exists {stage}")
