@@ -29,7 +29,7 @@ DEMO_DAYS ?= 14
 DEMO_START ?= 2021-08-02
 DEMO_END ?= $(shell date -d "$(DEMO_START) + $$(( $(DEMO_DAYS) - 1 )) days" +%F)
 
-.PHONY: help setup demo test lint bench bench-city backfill rerun generate docs down status clean airflow-up
+.PHONY: help setup pipeline-setup demo test lint bench bench-city backfill rerun generate docs down status clean airflow-up
 
 help: ## Show this help
 	@echo "gridwatch — community epidemic-prevention data pipeline"
@@ -54,21 +54,23 @@ $(AIRFLOW_HOME)/.initialised: $(VENV)/.synced
 	$(VENV)/bin/airflow pools set gridwatch_warehouse 1 "DuckDB warehouse: one writer" > /dev/null
 	@touch $@
 
-setup: $(VENV)/.synced $(AIRFLOW_HOME)/.initialised superset-setup ## Create the pinned environments (idempotent, fast when present)
+setup: pipeline-setup superset-setup ## Create the pinned environments (idempotent, fast when present)
 
-generate: setup ## Generate a synthetic delivery (DEMO_PRESET, DEMO_DAYS) into data/generated
+pipeline-setup: $(VENV)/.synced $(AIRFLOW_HOME)/.initialised ## Only the pipeline's environment and Airflow home (no Superset, no Chromium)
+
+generate: $(VENV)/.synced ## Generate a synthetic delivery (DEMO_PRESET, DEMO_DAYS) into data/generated
 	$(PY) -m gridwatch.cli generate --preset $(DEMO_PRESET) --days $(DEMO_DAYS) \
 	  --start $(DEMO_START) --seed 7 --out $(ROOT)/data/generated
 
-backfill: setup ## Run each date START..END in order through Airflow; a failed date does not stop it; lists failed dates
+backfill: pipeline-setup ## Run each date START..END in order through Airflow; a failed date does not stop it; lists failed dates
 	@test -n "$(START)" -a -n "$(END)" || (echo "usage: make backfill START=YYYY-MM-DD END=YYYY-MM-DD"; exit 2)
 	$(PY) -m gridwatch.orchestrate backfill $(START) $(END)
 
-rerun: setup ## Clear and re-run one date through Airflow (DATE=YYYY-MM-DD); idempotent
+rerun: pipeline-setup ## Clear and re-run one date through Airflow (DATE=YYYY-MM-DD); idempotent
 	@test -n "$(DATE)" || (echo "usage: make rerun DATE=YYYY-MM-DD"; exit 2)
 	$(PY) -m gridwatch.orchestrate rerun $(DATE)
 
-airflow-up: setup ## Start the Airflow components (scheduler, dag-processor, triggerer, api-server on 127.0.0.1)
+airflow-up: pipeline-setup ## Start the Airflow components (scheduler, dag-processor, triggerer, api-server on 127.0.0.1)
 	$(PY) -m gridwatch.services up
 
 demo: setup generate airflow-up ## Set up, generate a street for two weeks, run it through the scheduler, start Superset, print where to look

@@ -6,8 +6,9 @@ Each task calls the gridwatch package; nothing here does work at import time.
 Tasks that write the warehouse share the one-slot pool ``gridwatch_warehouse``
 (DuckDB has one writer). Bad data fails at once, without retries, with a
 message naming the file and the fix; a held lock or other transient error is
-retried. A failed day is never published: the serving file stays at the last
-good publish. Operators: see RUNBOOK.md.
+retried. A failed day is not published: the serving file stays at the last
+good publish, and a later run's marts gate holds it back too while a loaded
+day's batch gate is failing. Operators: see RUNBOOK.md.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, CronTriggerTimetable, dag, task
 
 SERVING = Asset("gridwatch://serving/marts")
 WAREHOUSE_POOL = "gridwatch_warehouse"
@@ -24,23 +25,36 @@ DEFAULT_ARGS = {
     "owner": "gridwatch",
     "retries": 2,
     "retry_delay": dt.timedelta(seconds=20),
+    # a hung task would hold the one-slot pool, and so every later run, for ever
+    "execution_timeout": dt.timedelta(hours=2),
     "pool": WAREHOUSE_POOL,
 }
 
 
-def delivery_date(logical_date: dt.datetime) -> dt.date:
+def delivery_date(logical_date: dt.datetime | None) -> dt.date:
     """Delivery dates are Asia/Shanghai dates (contract §2)."""
+    if logical_date is None:  # Airflow 3: a run triggered without a logical date
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(
+            "this run has no logical date, so no delivery date to load. Trigger it with "
+            "one: airflow dags trigger gridwatch_daily -l 2021-08-04T23:30:00+08:00 "
+            "(or pick the logical date in the UI's trigger form)"
+        )
     return pendulum.instance(logical_date).in_timezone("Asia/Shanghai").date()
 
 
 @dag(
     dag_id="gridwatch_daily",
     description="Load, gate, build and publish one delivery date of gridwatch feeds",
-    # 23:30 Asia/Shanghai: the day's deliveries are in; logical date = delivery date.
-    schedule="30 23 * * *",
+    # 23:30 Asia/Shanghai: the day's deliveries are in; logical date = delivery date. The
+    # timetable is explicit: a bare cron string follows [scheduler]
+    # create_cron_data_intervals, which would make the logical date the day before.
+    schedule=CronTriggerTimetable("30 23 * * *", timezone="Asia/Shanghai"),
     start_date=pendulum.datetime(2021, 8, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=dt.timedelta(hours=6),
     default_args=DEFAULT_ARGS,
     tags=["gridwatch"],
     doc_md=__doc__,

@@ -139,3 +139,49 @@ def test_failed_day_keeps_last_good_publish_and_fixed_rerun_succeeds(
     finally:
         con.close()
     assert after == before
+
+
+def test_schedule_and_timeouts_fix_the_delivery_date_and_free_the_pool(airflow_home, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_HOME", str(airflow_home))
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(REPO_ROOT / "dags")).get_dag(DAG_ID)
+    # explicit, so [scheduler] create_cron_data_intervals cannot move the logical date
+    assert type(dag.timetable).__name__ == "CronTriggerTimetable"
+    assert dag.timetable.expression == "30 23 * * *"
+    assert str(dag.timetable.timezone) == "Asia/Shanghai"
+    assert dag.dagrun_timeout is not None
+    assert all(t.execution_timeout is not None for t in dag.tasks)  # a hung task frees the pool
+
+
+def test_a_run_without_a_logical_date_fails_at_once_saying_how_to_trigger(tmp_path):
+    import runpy
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    module = runpy.run_path(str(REPO_ROOT / "dags" / "gridwatch_daily.py"))
+    with pytest.raises(AirflowFailException, match="airflow dags trigger gridwatch_daily -l"):
+        module["delivery_date"](None)  # not an AttributeError retried twice
+    import pendulum
+
+    scheduled = pendulum.datetime(2021, 8, 4, 23, 30, tz="Asia/Shanghai").in_timezone("UTC")
+    assert str(module["delivery_date"](scheduled)) == "2021-08-04"
+
+
+def test_a_locked_warehouse_makes_build_marts_retry(example_settings, monkeypatch):
+    """build_marts: dbt failing on a held lock raises a retryable error, not AirflowFailException."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from gridwatch import tasks
+    from gridwatch.build import BuildError
+
+    for key, value in settings_env(example_settings).items():
+        monkeypatch.setenv(key, value)
+    holder = duckdb.connect(str(example_settings.warehouse))  # another writer holds the file
+    try:
+        with pytest.raises(BuildError) as excinfo:
+            tasks.build_marts()
+    finally:
+        holder.close()
+    assert excinfo.value.transient and not isinstance(excinfo.value, AirflowFailException)
+    assert "lock" in str(excinfo.value)

@@ -13,7 +13,19 @@ DBT_PROJECT = REPO_ROOT / "dbt_project"
 
 
 class BuildError(Exception):
-    """dbt reported an error or a failing test; the message has its summary."""
+    """dbt reported an error or a failing test; the message has its summary.
+
+    ``transient``: dbt failed on the warehouse file itself (a lock held by another
+    process, a full disk), not on a model or a test, so running again may succeed.
+    """
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+# dbt output that means the warehouse file was unavailable, not that the data is wrong
+TRANSIENT_MARKERS = ("Could not set lock on file", "No space left on device")
 
 
 def dbt_command(*args: str) -> list[str]:
@@ -49,7 +61,8 @@ def run_dbt(settings: Settings, *args: str) -> str:
         raise BuildError(
             f"`dbt {' '.join(args)}` failed (exit {result.returncode}):\n"
             + "\n".join(lines[-30:])
-            + f"\nFull log: {DBT_PROJECT / 'logs' / 'dbt.log'}"
+            + f"\nFull log: {DBT_PROJECT / 'logs' / 'dbt.log'}",
+            transient=any(marker in output for marker in TRANSIENT_MARKERS),
         )
     return output
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 import time
@@ -32,15 +33,50 @@ def _airflow(*args: str, check: bool = False) -> subprocess.CompletedProcess:
     return subprocess.run([AIRFLOW, *args], capture_output=True, text=True, check=check)
 
 
+# the last line of a traceback: "package.module.SomeError: message"
+_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception): ")
+# lines of a traceback that end an exception's message
+_NOT_MESSAGE = ("  File ", "Traceback (most recent", "During handling of", "The above exception")
+# a log record of Airflow's task runner starts with its timestamp
+_LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def failure_messages(output: str) -> list[str]:
+    """The distinct exception messages of a failed run's log, each with its lines.
+
+    A gridwatch error says which file or expectation failed and what to do on the
+    lines after the exception's name, so the whole block is kept; the same message
+    raised again (an error wrapped as AirflowFailException) is shown once.
+    """
+    blocks: list[list[str]] = []
+    current: list[str] | None = None
+    for line in output.splitlines():
+        if _EXCEPTION_LINE.match(line):
+            current = [line]
+            blocks.append(current)
+        elif current is not None and (_LOG_RECORD.match(line) or line.startswith(_NOT_MESSAGE)):
+            current = None
+        elif current is not None and line.strip():
+            current.append(line)
+    seen: set[str] = set()
+    messages = []
+    for block in blocks:
+        text = "\n".join(block)
+        body = text.split(": ", 1)[1]
+        if body not in seen:
+            seen.add(body)
+            messages.append(text)
+    return messages
+
+
 def _dags_test(day: dt.date) -> bool:
     result = _airflow("dags", "test", DAG_ID, day.isoformat())
     if result.returncode != 0:
-        tail = [
-            ln
-            for ln in (result.stdout + result.stderr).splitlines()
-            if "ERROR" in ln or "Error" in ln
+        messages = failure_messages(result.stdout + result.stderr) or [
+            "(no error message found in the Airflow log: see `make status`)"
         ]
-        console.print(f"[red]{day} failed[/]\n" + "\n".join(tail[-8:]))
+        console.print(f"[red]{day} failed[/]", markup=True)
+        console.print("\n".join(messages[-5:]), markup=False, highlight=False)
     return result.returncode == 0
 
 
@@ -50,6 +86,8 @@ def run_states() -> dict[dt.date, str]:
     lines = [ln for ln in out.splitlines() if ln.startswith("[{") or ln.strip() == "[]"]
     states: dict[dt.date, str] = {}
     for run in json.loads(lines[-1]) if lines else []:
+        if not run.get("logical_date"):  # a run triggered without one loads no date
+            continue
         logical = dt.datetime.fromisoformat(run["logical_date"])
         day = (logical + dt.timedelta(hours=8)).date()  # Asia/Shanghai delivery date
         states.setdefault(day, run["state"])
@@ -116,20 +154,24 @@ def backfill(start: dt.date, end: dt.date) -> list[dt.date]:
     return failed
 
 
+def shanghai_day_bounds(day: dt.date) -> tuple[str, str]:
+    """The first and last instant of delivery date ``day`` (Asia/Shanghai), for Airflow's CLI.
+
+    A scheduled run of D has its logical date at D 23:30 +08:00; bare dates would be
+    read as UTC midnights, which miss that run or catch the next day's.
+    """
+    return f"{day.isoformat()}T00:00:00+08:00", f"{day.isoformat()}T23:59:59+08:00"
+
+
 def rerun(day: dt.date) -> bool:
     if services.healthy() and services.state("scheduler").running:
-        result = _airflow(
-            "tasks",
-            "clear",
-            DAG_ID,
-            "-s",
-            day.isoformat(),
-            "-e",
-            (day + dt.timedelta(days=1)).isoformat(),
-            "-y",
-        )
+        if day in run_states():
+            start, end = shanghai_day_bounds(day)
+            result = _airflow("tasks", "clear", DAG_ID, "-s", start, "-e", end, "-y")
+        else:  # no run of D to clear: start one at the scheduler's logical date of D
+            result = _airflow("dags", "trigger", DAG_ID, "-l", f"{day.isoformat()}T23:30:00+08:00")
         if result.returncode != 0:
-            raise RuntimeError(f"airflow tasks clear failed:\n{result.stderr[-2000:]}")
+            raise RuntimeError(f"airflow could not re-run {day}:\n{result.stderr[-2000:]}")
         return not _wait([day])
     return _dags_test(day)
 

@@ -68,6 +68,8 @@ def build_marts() -> str:
     try:
         output = build(Settings.from_env())
     except BuildError as exc:
+        if exc.transient:  # a lock held by an analyst's session, a full disk: retried
+            raise
         _fail(str(exc))
     return next((ln for ln in reversed(output.splitlines()) if "Done." in ln), "done")
 
@@ -83,13 +85,13 @@ def gate_marts(day: dt.date) -> dict:
 
 
 def publish_serving(day: dt.date) -> list[str]:
-    from gridwatch.publish import publish
+    from gridwatch.publish import PublishError, publish
     from gridwatch.quality import QualityGateError, serving_check
 
     settings = Settings.from_env()
     try:
         return publish(settings.warehouse, settings.serving, check=serving_check(settings, day))
-    except QualityGateError as exc:
+    except (QualityGateError, PublishError) as exc:  # retrying would not change them
         _fail(f"{exc}\nThe serving file was not replaced.")
     return []
 
