@@ -53,6 +53,7 @@ from gridwatch.quality_frames import (
     batch_rows,
     coverage_totals,
     enterprise_completeness,
+    held_deliveries,
     load_raw_names,
     mart_frame,
     parameters,
@@ -430,6 +431,7 @@ def _mart_frames(con: duckdb.DuckDBPyConnection) -> Frames:
     yield by_name["marts.coverage_totals"], lambda: coverage_totals(con)
     yield by_name["marts.push_record_completeness"], lambda: push_record_completeness(con)
     yield by_name["marts.enterprise_completeness"], lambda: enterprise_completeness(con)
+    yield by_name["marts.held_deliveries"], lambda: held_deliveries(con)
 
 
 def check_batches(settings: Settings, day: dt.date) -> GateReport:

@@ -436,6 +436,46 @@ def enterprise_completeness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     )
 
 
+def held_deliveries(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per (feed, delivery date) the marts hold rows of, with what its own run found.
+
+    A day whose run failed is not published by that run, but its loaded rows stay in
+    the warehouse, and the next build puts them into the marts: the marts gate must
+    know which of them failed their batch gate (stored in raw.quality_results).
+    """
+    return _df(
+        con,
+        """
+        with held as (
+            select
+                feed,
+                delivery_date,
+                count(*) filter (where status = 'REJECTED') as rejected_files
+            from raw.load_log
+            group by feed, delivery_date
+            having count(*) filter (where status = 'LOADED' and rows_loaded > 0) > 0
+        ),
+        batch_failures as (
+            select run_date, suite, count(*) as failures
+            from raw.quality_results
+            where gate = 'batches' and severity = 'blocking' and not success
+            group by run_date, suite
+        )
+        select
+            held.feed,
+            held.delivery_date,
+            held.rejected_files,
+            coalesce(sum(batch_failures.failures), 0) as batch_gate_blocking_failures
+        from held
+        left join batch_failures
+            on batch_failures.run_date = held.delivery_date
+            and batch_failures.suite like 'batch.' || held.feed || '.%'
+        group by held.feed, held.delivery_date, held.rejected_files
+        order by held.delivery_date, held.feed
+        """,
+    )
+
+
 # --- serving ---------------------------------------------------------------------------
 
 

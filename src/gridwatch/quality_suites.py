@@ -604,6 +604,35 @@ def enterprises_suite() -> SuiteSpec:
     )
 
 
+def held_deliveries_suite() -> SuiteSpec:
+    return SuiteSpec(
+        name="marts.held_deliveries",
+        gate="marts",
+        frame=(
+            "one row per (feed, delivery date) whose rows the marts hold, with the blocking "
+            "failures of that date's last batch gate and its rejected files"
+        ),
+        checks=(
+            between(
+                "batch_gate_blocking_failures",
+                BLOCKING,
+                "This delivery date failed its batch gate, and its rows would reach the "
+                "dashboards with this build (a failed day stays loaded). Fix its files and "
+                "re-run that date (RUNBOOK.md §3); nothing is published until it passes.",
+                max_value=0,
+            ),
+            between(
+                "rejected_files",
+                WARNING,
+                "This delivery date has a REJECTED file: the marts hold the date's other "
+                "files (contract §2), not that one. Fix or remove it and re-run the date.",
+                max_value=0,
+            ),
+        ),
+        index_columns=("feed", "delivery_date"),
+    )
+
+
 # --- serving: the temporary serving file, before the atomic rename ---------------------
 
 
@@ -676,6 +705,7 @@ def suite_specs() -> list[SuiteSpec]:
         specs += [batch_rows_suite(feed), batch_files_suite(feed), batch_delivery_suite(feed)]
     specs += [mart_suite(mart) for mart in MART_KEYS]
     specs += [coverage_totals_suite(), push_records_suite(), enterprises_suite()]
+    specs += [held_deliveries_suite()]
     specs += [serving_tables_suite(), pii_scan_suite()]
     return specs
 
