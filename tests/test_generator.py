@@ -922,3 +922,76 @@ def test_enterprise_reviews_happen_in_office_hours(fortnight) -> None:
             events += 1
             assert (8, 30) <= (when.hour, when.minute) <= (18, 0), row
     assert events > 10
+
+
+# -- regenerating into a folder ----------------------------------------------------------------
+
+
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    """Every file (bytes) and folder (None) under ``root``."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes() if p.is_file() else None
+        for p in sorted(root.rglob("*"))
+    }
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        "landing/push_list/2021-08-02/手工补录.csv",  # beside generated files
+        "landing/checkpoint/2021-09-30/gate.csv",  # a folder the generator never wrote
+        "reference/streets_extra.csv",
+    ],
+)
+def test_regenerating_refuses_files_it_did_not_write_and_deletes_nothing(
+    tmp_path: Path, foreign: str
+) -> None:
+    generate("mini", 2, 1, tmp_path)
+    (tmp_path / foreign).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / foreign).write_text("batch_id\nmine\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    with pytest.raises(FileExistsError, match="did not write") as caught:
+        generate("mini", 1, 2, tmp_path)
+    assert foreign in str(caught.value) and "nothing was deleted" in str(caught.value)
+    assert snapshot(tmp_path) == before
+
+
+def test_regenerating_keeps_files_beside_landing_and_reference(tmp_path: Path) -> None:
+    generate("mini", 2, 1, tmp_path)
+    (tmp_path / "notes.md").write_text("mine", encoding="utf-8")
+    (tmp_path / "landing" / "push_list" / "empty").mkdir()
+    manifest = generate("mini", 1, 2, tmp_path)
+    assert (tmp_path / "notes.md").read_text(encoding="utf-8") == "mine"
+    landing = {k for k, v in snapshot(tmp_path).items() if k.startswith("landing/") and v}
+    assert landing == {e.path for e in manifest.files}
+
+
+def test_an_output_folder_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "out").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="is a file, not a folder"):
+        generate("mini", 1, 1, tmp_path / "out")
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "not a folder"
+
+
+class Interrupted(Exception):
+    pass
+
+
+@pytest.mark.parametrize("stage", ["push_list", "checkpoint", "enterprise_filing"])
+def test_an_interrupted_run_can_be_regenerated(tmp_path: Path, stage: str) -> None:
+    def stop(done: str, i: int, n: int) -> None:
+        if done.endswith(stage) and i > n // 2:
+            raise Interrupted(done)
+
+    with pytest.raises(Interrupted):
+        generate("mini", 4, 1, tmp_path, progress=stop)
+    assert not (tmp_path / "manifest.json").exists()
+    log = (tmp_path / "generate.in-progress").read_text(encoding="utf-8").splitlines()
+    written = {k for k, v in snapshot(tmp_path).items() if v is not None}
+    assert written - {"generate.in-progress"} <= set(log), "each file is listed first"
+    assert any(k.startswith("landing/") for k in written)
+
+    manifest = generate("mini", 2, 3, tmp_path)
+    on_disk = {k for k, v in snapshot(tmp_path).items() if v is not None}
+    expected = {e.path for e in manifest.files} | {f"reference/{n}" for n in manifest.reference}
+    assert on_disk == expected | {"manifest.json"}

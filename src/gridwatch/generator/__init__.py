@@ -11,8 +11,10 @@ writes
 
 and returns the same ``Manifest``. Same arguments give byte-identical output (all
 randomness comes from ``random.Random`` streams seeded from ``seed`` and, for checkpoint
-logs, DuckDB ``hash()``; never the clock). An ``out`` that already holds a previous
-generator output is replaced; any other non-empty ``landing``/``reference`` is refused.
+logs, DuckDB ``hash()``; never the clock). A previous generator output in ``out``
+(finished, or interrupted: ``generate.in-progress`` lists each file before it is
+written) is replaced, deleting only the files it lists; any other file under
+``landing``/``reference`` is refused before anything is deleted (``output.py``).
 
 Presets (``PRESETS``): ``mini`` (1 street, 3 communities, a few dozen rows a day),
 ``street`` (平湖街道-like: 12 communities, 452 grids, 11 checkpoints, ~2,500 pushes on the

@@ -24,6 +24,7 @@ from . import names
 from .checkpoints import CheckpointFileSpec, CheckpointWriter, diurnal_seconds
 from .feeds import BAD_ENUM_VALUES, FEEDS, REFERENCE_HEADERS, EnumStyle
 from .manifest import FileEntry, Manifest
+from .output import MANIFEST_NAME, OutputLog, prepare_out
 from .presets import PRESETS, Geography, Preset, build_geography
 from .writers import CsvFile, Layout, TimeStyle, transcode, write_text, write_xlsx
 
@@ -356,6 +357,7 @@ class Generator:
             preset=preset.name, days=days, seed=seed, start=start.isoformat(), dirty=dirty
         )
         self.state = _State()
+        self.log: OutputLog | None = None
         if dirty:
             for feed, kinds in DIRTY_KINDS.items():
                 deck = list(kinds)
@@ -385,6 +387,12 @@ class Generator:
         self.batch_fmt = "%y%m%d" if days > 300 else "%m%d"
 
     # -- helpers -------------------------------------------------------------
+
+    def _claim(self, path: Path) -> Path:
+        """List ``path`` in the in-progress log before it is written (see output.py)."""
+        if self.log is None:
+            raise RuntimeError("the generator writes files only inside Generator.run")
+        return self.log.claim(path)
 
     def _tick(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -751,7 +759,7 @@ class Generator:
             for r in batch.records:
                 self._flags(r, flags)
         else:
-            f = CsvFile(folder / fname, layout, encoding)
+            f = CsvFile(self._claim(folder / fname), layout, encoding)
             short_share = 0.1 if self.dirty and rng.random() < 0.3 else 0.0
             blank_at = n // 2 if self.dirty and (special == "deck" or rng.random() < 0.05) else -1
             forced_short = special == "deck"
@@ -838,7 +846,7 @@ class Generator:
             rows.append([typed.get(k) for k in layout.keys])
             if i == blank_at:
                 rows.append([None] * len(layout.keys))
-        write_xlsx(path, titles, layout, rows, sheet=batch.topic[:28])
+        write_xlsx(self._claim(path), titles, layout, rows, sheet=batch.topic[:28])
         return len(batch.records), {}
 
     # -- verification -----------------------------------------------------------
@@ -1090,7 +1098,7 @@ class Generator:
         )
         es = EnumStyle(rng)
         ts = TimeStyle(rng)
-        f = CsvFile(self._folder("verification", d) / fname, layout, enc)
+        f = CsvFile(self._claim(self._folder("verification", d) / fname), layout, enc)
         at = {}
         for kind_ in defects:
             at.setdefault(rng.randrange(len(group)), []).append(kind_)
@@ -1186,7 +1194,7 @@ class Generator:
                 if u < 0.8
                 else f"{st.name}卡点通行记录{day:%m%d}.csv"
             )
-            path = self._folder("checkpoint", d) / fname
+            path = self._claim(self._folder("checkpoint", d) / fname)
             spec = CheckpointFileSpec(
                 path=path,
                 n=n,
@@ -1426,7 +1434,7 @@ class Generator:
                 if u < 0.6
                 else f"filings_{st.code}_{day:%Y%m%d}.csv"
             )
-            f = CsvFile(self._folder("enterprise_filing", d) / fname, layout, enc)
+            f = CsvFile(self._claim(self._folder("enterprise_filing", d) / fname), layout, enc)
             at: dict[int, list[str]] = {}
             for k in defects:
                 at.setdefault(rng.randrange(len(evs)), []).append(k)
@@ -1483,7 +1491,7 @@ class Generator:
         folder = self._folder("push_list", d)
         if d == 0 or rng.random() < 0.05:
             write_text(
-                folder / "readme.txt",
+                self._claim(folder / "readme.txt"),
                 f"sent by mistake {day:%Y-%m-%d}\r\n本批次名单请于24小时内完成核查并反馈。\r\n",
                 rng.choice(("utf-8", "gb18030")),
             )
@@ -1510,7 +1518,7 @@ class Generator:
                     ("_v", "已核查人数"),
                 ]
             )
-            f = CsvFile(folder / fname, layout, "utf-8")
+            f = CsvFile(self._claim(folder / fname), layout, "utf-8")
             for b in self.recent_batches.get(d, [])[:10] or []:
                 f.write(
                     {
@@ -1547,7 +1555,7 @@ class Generator:
         if dst.exists():
             return
         dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self.out / src.path, dst)
+        shutil.copyfile(self.out / src.path, self._claim(dst))
         self._register(
             FileEntry(
                 src.feed,
@@ -1596,7 +1604,7 @@ class Generator:
         fname = f"{b.file_name.rpartition('.')[0]}_更正.csv"
         layout = self._push_layout(self.rng_fmt, set(), xlsx=False)
         ts = TimeStyle(self.rng_fmt)
-        f = CsvFile(self._folder("push_list", d) / fname, layout, "utf-8")
+        f = CsvFile(self._claim(self._folder("push_list", d) / fname), layout, "utf-8")
         flags: dict[str, int] = {}
         for r in fixes:
             f.write(self._push_values(r, ts, layout, False))
@@ -1625,14 +1633,26 @@ class Generator:
             "checkpoints.csv": self.geo.checkpoint_rows(),
         }
         for fname, rows in tables.items():
-            with (ref / fname).open("w", encoding="utf-8", newline="") as fh:
+            with self._claim(ref / fname).open("w", encoding="utf-8", newline="") as fh:
                 w = csv.writer(fh, lineterminator="\n")
                 w.writerow(REFERENCE_HEADERS[fname])
                 w.writerows(rows)
             self.manifest.reference[fname] = len(rows)
 
     def run(self) -> Manifest:
-        _prepare_out(self.out)
+        prepare_out(self.out)
+        self.log = OutputLog(self.out)
+        try:
+            self._simulate()
+            self.manifest.files.sort(key=lambda e: (e.feed, e.delivery_date, e.file_name))
+            self.manifest.write(self.out / MANIFEST_NAME)
+        finally:
+            self.log.close()
+        self.log.finish()
+        return self.manifest
+
+    def _simulate(self) -> None:
+        """Write the reference and every day's landing files."""
         self.write_reference()
         self._init_enterprises()
         cw = CheckpointWriter()
@@ -1677,9 +1697,6 @@ class Generator:
                 self._tick(f"{day} enterprise_filing", d * 4 + 4, steps)
         finally:
             cw.close()
-        self.manifest.files.sort(key=lambda e: (e.feed, e.delivery_date, e.file_name))
-        self.manifest.write(self.out / "manifest.json")
-        return self.manifest
 
 
 _REQUIRED = {feed: frozenset(c.name for c in cols if c.required) for feed, cols in FEEDS.items()}
@@ -1712,22 +1729,6 @@ def _accumulate(xs: list[float]) -> list[float]:
         s += x
         out.append(s)
     return out
-
-
-def _prepare_out(out: Path) -> None:
-    """Clear a previous generator output (never anything else) and create ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    landing, reference = out / "landing", out / "reference"
-    previous = (out / "manifest.json").exists()
-    for sub in (landing, reference):
-        if sub.exists() and any(sub.iterdir()):
-            if not previous:
-                raise FileExistsError(
-                    f"{sub} is not empty and {out} holds no generator manifest; "
-                    "refusing to overwrite it"
-                )
-            shutil.rmtree(sub)
-    (out / "manifest.json").unlink(missing_ok=True)
 
 
 # Supported first days: everyone generated (ages 1-88) is then born from 1900 on, when
