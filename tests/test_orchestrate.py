@@ -58,3 +58,20 @@ def test_run_states_skip_runs_without_a_logical_date(monkeypatch):
 
     monkeypatch.setattr(orchestrate, "_airflow", fake_airflow)
     assert orchestrate.run_states() == {dt.date(2021, 8, 4): "success"}
+
+
+def test_a_scheduler_without_its_api_server_is_neither_used_nor_bypassed(monkeypatch):
+    import pytest
+
+    from gridwatch import services
+
+    class Running:
+        running = True
+
+    monkeypatch.setattr(services, "state", lambda name: Running())
+    monkeypatch.setattr(services, "healthy", lambda: False)
+    called = []
+    monkeypatch.setattr(orchestrate, "_dags_test", lambda day: called.append(day) or True)
+    with pytest.raises(SystemExit, match="api-server does not answer"):
+        orchestrate.rerun(dt.date(2021, 8, 4))
+    assert called == []  # no `airflow dags test` next to the scheduler's runs

@@ -120,9 +120,25 @@ def _wait(days: list[dt.date], timeout: float = 3 * 3600) -> list[dt.date]:
     return [d for d in days if run_states().get(d) != "success"]
 
 
+def _through_scheduler() -> bool:
+    """True when the scheduler runs the dates; False when `airflow dags test` may.
+
+    A scheduler without a healthy api-server can neither take the work nor be
+    bypassed: `dags test` would write the warehouse next to the scheduler's runs.
+    """
+    scheduler = services.state("scheduler").running
+    if scheduler and not services.healthy():
+        raise SystemExit(
+            "the Airflow scheduler is running but the api-server does not answer "
+            f"{services.health_url()}: start it (make airflow-up) or stop every component "
+            "(make down), then run this again"
+        )
+    return scheduler
+
+
 def backfill(start: dt.date, end: dt.date) -> list[dt.date]:
     days = dates_between(start, end)
-    if services.healthy() and services.state("scheduler").running:
+    if _through_scheduler():
         _airflow("dags", "unpause", DAG_ID, check=True)
         result = _airflow(
             "backfill",
@@ -164,7 +180,7 @@ def shanghai_day_bounds(day: dt.date) -> tuple[str, str]:
 
 
 def rerun(day: dt.date) -> bool:
-    if services.healthy() and services.state("scheduler").running:
+    if _through_scheduler():
         if day in run_states():
             start, end = shanghai_day_bounds(day)
             result = _airflow("tasks", "clear", DAG_ID, "-s", start, "-e", end, "-y")
