@@ -47,10 +47,11 @@ def test_reruns_select_the_delivery_date_in_shanghai_time():
     assert not dt.datetime.fromisoformat(end) >= next_day_test_run
 
 
-def test_run_states_skip_runs_without_a_logical_date(monkeypatch):
+def test_run_states_read_only_the_scheduler_runs_of_each_date(monkeypatch):
     runs = [
         {"logical_date": "", "state": "failed"},  # `airflow dags trigger` without -l
-        {"logical_date": "2021-08-04T15:30:00+00:00", "state": "success"},
+        {"logical_date": "2021-08-04T00:00:00+00:00", "state": "failed"},  # an old dags test
+        {"logical_date": "2021-08-04T15:30:00+00:00", "state": "success"},  # the scheduler's
     ]
 
     def fake_airflow(*args, check=False):

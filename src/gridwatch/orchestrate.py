@@ -80,7 +80,16 @@ def _dags_test(day: dt.date) -> bool:
     return result.returncode == 0
 
 
+SCHEDULED_TIME = dt.time(23, 30)  # the DAG's schedule, Asia/Shanghai
+
+
 def run_states() -> dict[dt.date, str]:
+    """State of the scheduler's run of each delivery date (logical date D 23:30 +08:00).
+
+    Runs of `airflow dags test D` (logical date D 00:00 UTC) are left out: they are
+    separate runs of the same date, and an old one would otherwise answer for the
+    run being waited for.
+    """
     out = _airflow("dags", "list-runs", DAG_ID, "-o", "json").stdout
     # the JSON array is the last line; log lines before it may start with "[" too
     lines = [ln for ln in out.splitlines() if ln.startswith("[{") or ln.strip() == "[]"]
@@ -88,9 +97,10 @@ def run_states() -> dict[dt.date, str]:
     for run in json.loads(lines[-1]) if lines else []:
         if not run.get("logical_date"):  # a run triggered without one loads no date
             continue
-        logical = dt.datetime.fromisoformat(run["logical_date"])
-        day = (logical + dt.timedelta(hours=8)).date()  # Asia/Shanghai delivery date
-        states.setdefault(day, run["state"])
+        local = dt.datetime.fromisoformat(run["logical_date"]) + dt.timedelta(hours=8)
+        if local.time() != SCHEDULED_TIME:
+            continue
+        states.setdefault(local.date(), run["state"])
     return states
 
 
