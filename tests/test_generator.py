@@ -10,6 +10,7 @@ real loader.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -24,9 +25,16 @@ import openpyxl
 import pytest
 from stdnum.cn import ric, uscc
 
-from gridwatch.generator import PRESETS, Manifest, generate, wave_profile
+from gridwatch.generator import (
+    FIRST_START,
+    LAST_DAY,
+    PRESETS,
+    ArgumentError,
+    Manifest,
+    generate,
+    wave_profile,
+)
 from gridwatch.generator import identities as ids
-from gridwatch.generator.core import FIRST_START, LAST_DAY, ArgumentError
 
 FEEDS = ("push_list", "verification", "checkpoint", "enterprise_filing")
 REFERENCE_HEADERS = {
@@ -773,7 +781,7 @@ for start in (dt.date(1930, 1, 1), dt.date(1989, 12, 31), dt.date(2100, 1, 1)):
 """
     run_python(code)
     assert not (tmp_path / "out").exists(), "nothing is written for a refused start"
-    with pytest.raises(ArgumentError, match="at most 2 days"):
+    with pytest.raises(ArgumentError, match="use at most 2"):
         generate("mini", 3, 1, tmp_path / "late", start=date(2099, 12, 30))
 
 
@@ -995,3 +1003,62 @@ def test_an_interrupted_run_can_be_regenerated(tmp_path: Path, stage: str) -> No
     on_disk = {k for k, v in snapshot(tmp_path).items() if v is not None}
     expected = {e.path for e in manifest.files} | {f"reference/{n}" for n in manifest.reference}
     assert on_disk == expected | {"manifest.json"}
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+
+def cli_generate(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gridwatch.cli", "generate", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--days", "0"], "--days must be at least 1 (got 0)"),
+        (["--days", "-3"], "--days must be at least 1 (got -3)"),
+        (["--start", "1930-01-01"], "--start 1930-01-01 is out of range: use a date from 1990"),
+        (["--start", "2100-01-01"], "use a date from 1990-01-01 to 2099-12-31"),
+        (["--out", "afile"], "--out afile is a file, not a folder"),
+        (["--out", "theirs"], "--out theirs holds files the generator did not write"),
+    ],
+)
+def test_cli_mistakes_are_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    (tmp_path / "theirs" / "reference").mkdir(parents=True)
+    (tmp_path / "theirs" / "reference" / "areas.csv").write_text("x", encoding="utf-8")
+    before = snapshot(tmp_path)
+    result = cli_generate(tmp_path, "--preset", "mini", *args)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()], "one line"
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(tmp_path) == before, "nothing written or deleted"
+
+
+def test_cli_generate_prints_what_to_run_next(tmp_path: Path) -> None:
+    result = cli_generate(tmp_path, "--preset", "mini", "--days", "3", "--out", "gen")
+    assert result.returncode == 0, result.stderr
+    out = (tmp_path / "gen").resolve()
+    assert f"GRIDWATCH_LANDING_DIR={out / 'landing'} " in result.stdout
+    assert f"GRIDWATCH_REFERENCE_DIR={out / 'reference'} " in result.stdout
+    assert "gridwatch backfill 2021-08-02 2021-08-04" in result.stdout
+    assert (out / "manifest.json").is_file()
+
+
+def test_cli_generate_options_are_documented() -> None:
+    from gridwatch.cli import parser
+
+    sub = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
+    generate_parser = sub.choices["generate"]
+    options = [a for a in generate_parser._actions if a.dest != "help"]
+    assert {a.dest for a in options} == {"preset", "days", "seed", "start", "out"}
+    assert all(a.help for a in options)
+    preset = next(a for a in options if a.dest == "preset")
+    assert list(preset.choices) == list(PRESETS)

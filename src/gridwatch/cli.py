@@ -67,23 +67,43 @@ def _progress() -> Progress:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from gridwatch.generator import generate
+    import shlex
 
-    with _progress() as progress:
-        task = progress.add_task(f"generating {args.preset}", total=args.days)
+    from gridwatch.generator import (
+        ArgumentError,
+        OutputFolderError,
+        check_arguments,
+        check_out,
+        generate,
+    )
 
-        def report(stage: str, done: int, total: int) -> None:
-            progress.update(task, description=f"generating {args.preset}: {stage}", total=total)
-            progress.update(task, completed=done)
+    out = Path(args.out).absolute()
+    try:
+        check_arguments(args.preset, args.days, args.start)
+        check_out(out)  # before the progress bar: a refused folder prints one line
+        with _progress() as progress:
+            task = progress.add_task(f"generating {args.preset}", total=args.days)
 
-        manifest = generate(
-            args.preset, args.days, args.seed, Path(args.out), start=args.start, progress=report
-        )
-    files = len(getattr(manifest, "files", []) or [])
-    console.print(f"wrote {files} landing files and the reference to {args.out}")
+            def report(stage: str, done: int, total: int) -> None:
+                progress.update(task, description=f"generating {args.preset}: {stage}", total=total)
+                progress.update(task, completed=done)
+
+            manifest = generate(
+                args.preset, args.days, args.seed, out, start=args.start, progress=report
+            )
+    except ArgumentError as exc:
+        raise UsageError(f"--{exc.option} {exc.detail}") from exc
+    except OutputFolderError as exc:
+        raise UsageError(f"--out {args.out} {exc.detail}") from exc
+    dates = sorted({e.delivery_date for e in manifest.files})
+    first, last = dates[0], dates[-1]
+    plain = {"markup": False, "highlight": False, "soft_wrap": True}
+    console.print(f"wrote {len(manifest.files)} landing files and the reference to {out}", **plain)
     console.print(
-        f"next: GRIDWATCH_LANDING_DIR={args.out}/landing "
-        f"GRIDWATCH_REFERENCE_DIR={args.out}/reference gridwatch backfill START END"
+        f"next: GRIDWATCH_LANDING_DIR={shlex.quote(str(out / 'landing'))} "
+        f"GRIDWATCH_REFERENCE_DIR={shlex.quote(str(out / 'reference'))} "
+        f"gridwatch backfill {first} {last}",
+        **plain,
     )
     return 0
 
@@ -328,12 +348,52 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gridwatch", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
 
-    g = sub.add_parser("generate", help="write a synthetic delivery (reference + landing files)")
-    g.add_argument("--preset", default="street", choices=["mini", "street", "district", "city"])
-    g.add_argument("--days", type=int, default=14)
-    g.add_argument("--seed", type=int, default=7)
-    g.add_argument("--start", type=_date, default=dt.date(2021, 8, 2))
-    g.add_argument("--out", default="data/generated")
+    from gridwatch.generator import FIRST_START, LAST_DAY, PRESETS
+
+    g = sub.add_parser(
+        "generate",
+        help="write a synthetic delivery (reference + landing files)",
+        description="Write a synthetic, deliberately messy delivery: reference/, landing/ "
+        "and manifest.json (what each file is built to load as). The same preset, days, "
+        "seed and start give byte-identical files.",
+    )
+    g.add_argument(
+        "--preset",
+        default="street",
+        choices=list(PRESETS),
+        help="size: "
+        + ", ".join(
+            f"{name} ({p.streets} street{'s' * (p.streets > 1)}, "
+            f"~{p.push_peak:,} pushes on a peak day)"
+            for name, p in PRESETS.items()
+        )
+        + " (default: %(default)s)",
+    )
+    g.add_argument(
+        "--days",
+        type=int,
+        default=14,
+        help="number of delivery dates to write, 1 or more (default: %(default)s)",
+    )
+    g.add_argument(
+        "--seed",
+        type=int,
+        default=7,
+        help="random seed: another seed gives other data (default: %(default)s)",
+    )
+    g.add_argument(
+        "--start",
+        type=_date,
+        default=dt.date(2021, 8, 2),
+        help=f"first delivery date, YYYY-MM-DD, from {FIRST_START} to {LAST_DAY} "
+        "(default: %(default)s)",
+    )
+    g.add_argument(
+        "--out",
+        default="data/generated",
+        help="folder to write to; a previous generator output there is replaced, any other "
+        "file under its landing/ or reference/ stops the run (default: %(default)s)",
+    )
     g.set_defaults(func=cmd_generate)
 
     ld = sub.add_parser("load", help="load the files of one delivery date into the warehouse")

@@ -34,17 +34,43 @@ Invalid IDs, phones, temperatures, USCCs and unresolved areas (flags, not errors
 present in both modes.
 """
 
-from .core import ALL_REASON_CODES, DIRTY_KINDS, generate, wave_profile
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from .arguments import FIRST_START, LAST_DAY, ArgumentError, check_arguments
 from .manifest import FileEntry, Manifest
+from .output import OutputFolderError, check_out
 from .presets import PRESETS, Preset
+
+if TYPE_CHECKING:
+    from .core import ALL_REASON_CODES, DIRTY_KINDS, generate, wave_profile
+
+# The simulation (and DuckDB, which it needs) loads on first use, so reading PRESETS,
+# e.g. to build the command line's choices, stays cheap.
+_FROM_CORE = frozenset(("ALL_REASON_CODES", "DIRTY_KINDS", "generate", "wave_profile"))
+
+
+def __getattr__(name: str) -> object:
+    if name in _FROM_CORE:
+        return getattr(import_module(".core", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ALL_REASON_CODES",
     "DIRTY_KINDS",
+    "FIRST_START",
+    "LAST_DAY",
     "PRESETS",
+    "ArgumentError",
     "FileEntry",
     "Manifest",
+    "OutputFolderError",
     "Preset",
+    "check_arguments",
+    "check_out",
     "generate",
     "wave_profile",
 ]

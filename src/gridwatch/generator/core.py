@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import identities as ids
 from . import names
+from .arguments import FIRST_START, LAST_DAY, ArgumentError, check_arguments
 from .checkpoints import CheckpointFileSpec, CheckpointWriter, diurnal_seconds
 from .feeds import BAD_ENUM_VALUES, FEEDS, REFERENCE_HEADERS, EnumStyle
 from .manifest import FileEntry, Manifest
@@ -1729,34 +1730,6 @@ def _accumulate(xs: list[float]) -> list[float]:
         s += x
         out.append(s)
     return out
-
-
-# Supported first days: everyone generated (ages 1-88) is then born from 1900 on, when
-# region codes are in force (contract §3), and every date fits the batch-id formats.
-FIRST_START = date(1990, 1, 1)
-LAST_DAY = date(2099, 12, 31)
-
-
-class ArgumentError(ValueError):
-    """An argument the generator cannot work with; the message says what to use instead."""
-
-
-def check_arguments(preset: str, days: int, start: date) -> None:
-    """Raise ArgumentError unless ``preset``, ``days`` and ``start`` can be generated."""
-    if preset not in PRESETS:
-        raise ArgumentError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
-    if days < 1:
-        raise ArgumentError(f"days must be at least 1 (got {days})")
-    if not FIRST_START <= start <= LAST_DAY:
-        raise ArgumentError(
-            f"start {start.isoformat()} is out of range: "
-            f"use a date from {FIRST_START.isoformat()} to {LAST_DAY.isoformat()}"
-        )
-    if (LAST_DAY - start).days + 1 < days:
-        raise ArgumentError(
-            f"{days} days from {start.isoformat()} run past {LAST_DAY.isoformat()}: "
-            f"use at most {(LAST_DAY - start).days + 1} days or an earlier start"
-        )
 
 
 def generate(

@@ -24,7 +24,13 @@ _HEADER = (
 
 
 class OutputFolderError(FileExistsError):
-    """The output folder holds data the generator did not write, or is not a folder."""
+    """The output folder ``path`` holds data the generator did not write, or is not a
+    folder: ``detail`` says which and what to do."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(f"{path} {detail}")
+        self.path = path
+        self.detail = detail
 
 
 class OutputLog:
@@ -89,8 +95,9 @@ def owned_paths(out: Path) -> set[str]:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             if not log.is_file():  # else the interrupted run was writing it
                 raise OutputFolderError(
-                    f"{manifest} is not a generator manifest ({exc}): "
-                    "delete the folder's landing/ and reference/ yourself or choose another folder"
+                    out,
+                    f"has a {MANIFEST_NAME} the generator cannot read ({exc}): "
+                    "move it and landing/ and reference/ away or choose another folder",
                 ) from exc
     return owned
 
@@ -115,7 +122,7 @@ def check_out(out: Path) -> set[str]:
     """Raise OutputFolderError unless ``out`` can take a generator run; the files an
     earlier run left there (to be deleted). Deletes nothing."""
     if out.exists() and not out.is_dir():
-        raise OutputFolderError(f"{out} is a file, not a folder: choose a folder to write to")
+        raise OutputFolderError(out, "is a file, not a folder: choose a folder to write to")
     if not out.exists():
         return set()
     owned = owned_paths(out)
@@ -124,8 +131,9 @@ def check_out(out: Path) -> set[str]:
     if foreign:
         more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
         raise OutputFolderError(
-            f"{out} holds files the generator did not write ({foreign[0]}{more}): "
-            "move them away or choose another folder; nothing was deleted"
+            out,
+            f"holds files the generator did not write ({foreign[0]}{more}): "
+            "move them away or choose another folder; nothing was deleted",
         )
     return set(present)
 
