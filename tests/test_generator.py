@@ -770,7 +770,7 @@ def test_an_unsupported_start_is_refused_at_once(tmp_path: Path) -> None:
     code = f"""
 import datetime as dt
 from gridwatch.generator import generate
-from gridwatch.generator.core import ArgumentError
+from gridwatch.generator import ArgumentError
 for start in (dt.date(1930, 1, 1), dt.date(1989, 12, 31), dt.date(2100, 1, 1)):
     try:
         generate("mini", 1, 1, {str(tmp_path / "out")!r}, start=start)

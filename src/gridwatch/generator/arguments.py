@@ -26,6 +26,11 @@ def check_arguments(preset: str, days: int, start: date) -> None:
     """Raise ArgumentError unless ``preset``, ``days`` and ``start`` can be generated."""
     if preset not in PRESETS:
         raise ArgumentError("preset", f"{preset!r} is unknown: choose one of {', '.join(PRESETS)}")
+    check_span(days, start)
+
+
+def check_span(days: int, start: date) -> None:
+    """Raise ArgumentError unless ``days`` days from ``start`` can be generated."""
     if days < 1:
         raise ArgumentError("days", f"must be at least 1 (got {days})")
     if not FIRST_START <= start <= LAST_DAY:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import identities as ids
 from . import names
-from .arguments import FIRST_START, LAST_DAY, ArgumentError, check_arguments
+from .arguments import check_arguments, check_span
 from .checkpoints import CheckpointFileSpec, CheckpointWriter, diurnal_seconds
 from .feeds import BAD_ENUM_VALUES, FEEDS, REFERENCE_HEADERS, EnumStyle
 from .manifest import FileEntry, Manifest
@@ -331,7 +331,7 @@ class Generator:
         dirty: bool,
         progress: Progress | None,
     ) -> None:
-        check_arguments(preset.name, days, start)
+        check_span(days, start)
         self.p = preset
         self.days = days
         self.seed = seed
@@ -1750,13 +1750,4 @@ def generate(
     return gen.run()
 
 
-__all__ = [
-    "ALL_REASON_CODES",
-    "DIRTY_KINDS",
-    "FIRST_START",
-    "LAST_DAY",
-    "ArgumentError",
-    "check_arguments",
-    "generate",
-    "wave_profile",
-]
+__all__ = ["ALL_REASON_CODES", "DIRTY_KINDS", "generate", "wave_profile"]
