@@ -67,11 +67,15 @@ def gridwatch_daily():
 
         return load_feed(feed, delivery_date(logical_date))
 
-    @task(multiple_outputs=False)
-    def gate_batches(logical_date: dt.datetime | None = None) -> dict:
+    # all_done: a date whose load failed on a rejected file still holds its other files,
+    # and a later build would put them into the marts, so the gate checks them anyway
+    # (results stored for the marts gate's marts.held_deliveries), then fails the run.
+    @task(multiple_outputs=False, trigger_rule="all_done")
+    def gate_batches(logical_date: dt.datetime | None = None, ti=None) -> dict:
         from gridwatch.tasks import gate_batches as run
 
-        return run(delivery_date(logical_date))
+        failed = [f for f in FEEDS if ti.xcom_pull(task_ids=f"load_{f}", default=None) is None]
+        return run(delivery_date(logical_date), failed_loads=failed)
 
     @task
     def build_marts() -> str:

@@ -198,6 +198,10 @@ def ensure_user(username: str, password: str) -> Any:
         user = sm.add_user(username, first, last, f"{username}@gridwatch.invalid", [role], password)
         if not user:
             raise Fail(f"could not create user {username}")
+    elif os.environ.get("GRIDWATCH_SUPERSET_KEEP_USERS", "").lower() in ("1", "true", "yes"):
+        # production (docker-compose.yml): an existing user keeps the password and roles
+        # an administrator may have changed since; only new users are created.
+        pass
     else:
         user.roles = [role]
         user.active = True

@@ -47,6 +47,13 @@ def test_load_names_the_rejected_file_and_exits_1(fresh):
     result = run(fresh, "load", "push_list", "2021-08-04")
     assert result.returncode == 1
     assert "readme.txt" in result.stderr and "re-run the date" in result.stderr
+    # a load by hand is not gated: until it is, no publish (marts.held_deliveries)
+    assert "gridwatch validate 2021-08-04" in " ".join(result.stdout.split())
+    held = run(fresh, "publish", "--date", "2021-08-03")
+    assert held.returncode == 1 and "gated_since_last_load" in held.stderr
+    validated = run(fresh, "validate", "2021-08-04")
+    assert validated.returncode == 1  # readme.txt is REJECTED: the date's own gate fails …
+    assert run(fresh, "publish", "--date", "2021-08-03").returncode == 0  # … later ones pass
 
 
 def test_validate_a_clean_date(fresh):

@@ -549,6 +549,11 @@ def test_superset_init_imports_the_dashboards_once_the_marts_are_published(servi
     assert script.index("superset init") < script.index(guard) < script.index("manage.py")
     # before the first publish it says what to do instead of failing the init job
     assert "docker compose up -d superset-init superset" in script
+    # a failed import is reported, and superset (which waits for this job) still starts
+    assert re.search(r"manage\.py dashboards \\\n\s*\|\| echo \"ERROR", script), script
+    # re-imports on every `up` keep the passwords and roles an administrator changed
+    env = env_of(services["superset-init"])
+    assert env["GRIDWATCH_SUPERSET_KEEP_USERS"] == "true"
 
 
 def test_the_image_prepares_the_mount_points_for_its_user(airflow_instructions, services):

@@ -7,8 +7,10 @@ Through the operator's path (``run_day``: load, batch gate, build, marts gate, p
 1. 08-02 fails its batch gate (2 of 3 push rows quarantined: share above 0.5);
 2. 08-03 is clean, but its run would publish 08-02: it is stopped, naming 08-02;
 3. 08-02 is corrected and re-run: both days are published;
-4. 08-04 has a stray .txt next to a good list: its own run fails at the load, and
-   re-running 08-03 publishes 08-04's good file with a warning naming 08-04.
+4. 08-04 has a stray .txt next to a good list: its own run fails at the load (its
+   good file still goes through the batch gate), and re-running 08-03 publishes
+   08-04's good file with a warning naming 08-04;
+5. 08-05 is loaded by hand and never gated: every publish waits for it.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import datetime as dt
 import duckdb
 from conftest import EXAMPLES, make_settings
 
-from gridwatch.pipeline import run_day
+from gridwatch.pipeline import load_feeds, run_day
 
-DAY1, DAY2, DAY3 = dt.date(2021, 8, 2), dt.date(2021, 8, 3), dt.date(2021, 8, 4)
+DAY1, DAY2, DAY3, DAY4 = (dt.date(2021, 8, d) for d in (2, 3, 4, 5))
 HEADER = (
     "批次号,专项,下发时间,反馈时限(小时),序号,姓名,证件类型,证件号码,手机号,所属街道,所属社区\n"
 )
@@ -83,3 +85,11 @@ def test_a_day_that_failed_its_gate_is_not_published_by_a_later_run(tmp_path):
     assert warned and "2021-08-04" in str(
         [w.observed_value for w in warned] + [w.details for w in warned]
     )
+
+    # 5. a date loaded by hand, never through the batch gate, holds every publish back
+    deliver(landing, DAY4, "list.csv", push_list(DAY4, ("周八",)))
+    load_feeds(settings, DAY4)
+    held = run_day(settings, DAY2)
+    assert not held.ok and "gated_since_last_load" in held.message
+    assert "2021-08-05" in held.message
+    assert published_push_records(settings) == 5

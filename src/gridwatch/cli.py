@@ -135,13 +135,20 @@ def cmd_load(args: argparse.Namespace) -> int:
     from gridwatch.pipeline import load_feeds
 
     feeds = FEEDS_DIRS if args.feed == "all" else (args.feed,)
+    # loaded by hand, the date has not been through the batch gate: the marts gate holds
+    # every publish back until it has (marts.held_deliveries)
+    next_step = (
+        f"next: gridwatch validate {args.date} (the batch gate), or gridwatch run {args.date}"
+    )
     try:
         results = load_feeds(Settings.from_env(), args.date, feeds)
     except RejectedFilesError as exc:
         _print_results(exc.results)
+        console.print(next_step)
         err.print(f"[red]{exc}[/]")
         return 1
     _print_results(results)
+    console.print(next_step)
     return 0
 
 

@@ -186,8 +186,8 @@ def prepare_xlsx(feed: Feed, path: Path, workdir: Path) -> PreparedFile:
             writer.writerow(header)
             writer.writerows(top[index + 1 :])
             writer.writerows([_cell_text(v) for v in row] for row in rows)
-    except FileRejected:
-        raise
+    except (FileRejected, OSError, MemoryError):
+        raise  # OSError, MemoryError: a full disk or memory, not the file's fault (retried)
     except Exception as exc:  # openpyxl reads a damaged sheet lazily, as rows are taken
         raise FileRejected(
             f"{path.name}: not a readable .xlsx workbook ({exc.__class__.__name__}: {exc}). "

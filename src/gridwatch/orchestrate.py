@@ -34,9 +34,17 @@ def _airflow(*args: str, check: bool = False) -> subprocess.CompletedProcess:
 
 
 # the last line of a traceback: "package.module.SomeError: message"
-_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception): ")
+_EXCEPTION_LINE = re.compile(
+    r"^(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Timeout|Terminated|Interrupt): "
+)
 # lines of a traceback that end an exception's message
-_NOT_MESSAGE = ("  File ", "Traceback (most recent", "During handling of", "The above exception")
+_NOT_MESSAGE = (
+    "  File ",
+    "Traceback (most recent",
+    "During handling of",
+    "The above exception",
+    "DagRun ",
+)
 # a log record of Airflow's task runner starts with its timestamp
 _LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
 
@@ -191,6 +199,7 @@ def shanghai_day_bounds(day: dt.date) -> tuple[str, str]:
 
 def rerun(day: dt.date) -> bool:
     if _through_scheduler():
+        _airflow("dags", "unpause", DAG_ID, check=True)  # a paused DAG's runs stay queued
         if day in run_states():
             start, end = shanghai_day_bounds(day)
             result = _airflow("tasks", "clear", DAG_ID, "-s", start, "-e", end, "-y")

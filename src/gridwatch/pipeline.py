@@ -66,10 +66,16 @@ class DayOutcome:
 def run_day(settings: Settings, day: dt.date, publish_marts: bool = True) -> DayOutcome:
     """Load every feed of ``day``, build the marts and publish them.
 
-    A day with a rejected file still loads its good files, but is not built or
-    published: the serving file stays at the last good publish.
+    A day with a rejected file still loads its good files and puts them through the
+    batch gate, but is not built or published: the serving file stays at the last
+    good publish.
     """
-    from gridwatch.quality import serving_check, validate_batches, validate_marts
+    from gridwatch.quality import (
+        check_batches,
+        serving_check,
+        validate_batches,
+        validate_marts,
+    )
 
     outcome = DayOutcome(day, False, "")
     try:
@@ -77,6 +83,8 @@ def run_day(settings: Settings, day: dt.date, publish_marts: bool = True) -> Day
             outcome.loads = load_feeds(settings, day)
         except RejectedFilesError as exc:
             outcome.loads = exc.results
+            # the date's other files are loaded: gate them (results stored) before stopping
+            outcome.gates.append(check_batches(settings, day))
             raise
         outcome.gates.append(validate_batches(settings, day))
         build(settings)

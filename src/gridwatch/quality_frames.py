@@ -437,41 +437,48 @@ def enterprise_completeness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def held_deliveries(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row per (feed, delivery date) the marts hold rows of, with what its own run found.
+    """One row per delivery date the marts hold rows of, with what its batch gate found.
 
     A day whose run failed is not published by that run, but its loaded rows stay in
     the warehouse, and the next build puts them into the marts: the marts gate must
-    know which of them failed their batch gate (stored in raw.quality_results).
+    know, per date and over every feed, whether its last batch gate (stored in
+    raw.quality_results) ran after its last load and what blocked there. A REJECTED
+    file is counted apart: the date's other files are meant to be used (contract §2).
     """
     return _df(
         con,
         """
-        with held as (
+        with loads as (
             select
-                feed,
                 delivery_date,
-                count(*) filter (where status = 'REJECTED') as rejected_files
+                count(*) filter (where status = 'REJECTED') as rejected_files,
+                count(*) filter (where status = 'LOADED' and rows_loaded > 0) as files_with_rows,
+                max(loaded_at) as last_loaded_at
             from raw.load_log
-            group by feed, delivery_date
-            having count(*) filter (where status = 'LOADED' and rows_loaded > 0) > 0
+            group by delivery_date
         ),
-        batch_failures as (
-            select run_date, suite, count(*) as failures
+        batch_gate as (
+            select
+                run_date,
+                count(*) filter (
+                    where severity = 'blocking' and not success
+                    and not (suite like 'batch.%.files' and column_name = 'status')
+                ) as blocking_failures,
+                max(validated_at) as last_validated_at
             from raw.quality_results
-            where gate = 'batches' and severity = 'blocking' and not success
-            group by run_date, suite
+            where gate = 'batches'
+            group by run_date
         )
         select
-            held.feed,
-            held.delivery_date,
-            held.rejected_files,
-            coalesce(sum(batch_failures.failures), 0) as batch_gate_blocking_failures
-        from held
-        left join batch_failures
-            on batch_failures.run_date = held.delivery_date
-            and batch_failures.suite like 'batch.' || held.feed || '.%'
-        group by held.feed, held.delivery_date, held.rejected_files
-        order by held.delivery_date, held.feed
+            loads.delivery_date,
+            loads.rejected_files,
+            coalesce(batch_gate.blocking_failures, 0) as batch_gate_blocking_failures,
+            coalesce(batch_gate.last_validated_at >= loads.last_loaded_at, false)
+                as gated_since_last_load
+        from loads
+        left join batch_gate on batch_gate.run_date = loads.delivery_date
+        where loads.files_with_rows > 0
+        order by loads.delivery_date
         """,
     )
 

@@ -609,8 +609,9 @@ def held_deliveries_suite() -> SuiteSpec:
         name="marts.held_deliveries",
         gate="marts",
         frame=(
-            "one row per (feed, delivery date) whose rows the marts hold, with the blocking "
-            "failures of that date's last batch gate and its rejected files"
+            "one row per delivery date whose rows the marts hold, with the blocking failures "
+            "of its last batch gate, whether that gate ran after its last load, and its "
+            "rejected files"
         ),
         checks=(
             between(
@@ -621,6 +622,14 @@ def held_deliveries_suite() -> SuiteSpec:
                 "re-run that date (RUNBOOK.md §3); nothing is published until it passes.",
                 max_value=0,
             ),
+            in_set(
+                "gated_since_last_load",
+                [True],
+                BLOCKING,
+                "This delivery date was loaded but has not been through the batch gate since "
+                "(a load by hand, or a run stopped before its gate): check it with "
+                "`gridwatch validate D`, or re-run D.",
+            ),
             between(
                 "rejected_files",
                 WARNING,
@@ -629,7 +638,7 @@ def held_deliveries_suite() -> SuiteSpec:
                 max_value=0,
             ),
         ),
-        index_columns=("feed", "delivery_date"),
+        index_columns=("delivery_date",),
     )
 
 

@@ -52,13 +52,25 @@ def load_feed(feed: str, day: dt.date) -> list[dict]:
     return summary
 
 
-def gate_batches(day: dt.date) -> dict:
+def gate_batches(day: dt.date, failed_loads: list[str] | tuple[str, ...] = ()) -> dict:
+    """The batch gate of ``day``; it also runs when loads failed, then fails the run."""
     from gridwatch.quality import QualityGateError, validate_batches
 
+    failed = (
+        f"\nThe load of {', '.join(failed_loads)} also failed: see those tasks' logs."
+        if failed_loads
+        else ""
+    )
     try:
         report = validate_batches(Settings.from_env(), day)
     except QualityGateError as exc:
-        _fail(str(exc))
+        _fail(f"{exc}{failed}")
+    if failed_loads:
+        _fail(
+            f"The load of {', '.join(failed_loads)} for {day} failed (see those tasks' logs); "
+            "the batch gate checked what was loaded. Nothing is built or published: fix "
+            "what the load names, then re-run the date."
+        )
     return _report(report)
 
 
