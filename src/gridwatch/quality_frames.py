@@ -470,7 +470,7 @@ def held_deliveries(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             group by run_date
         )
         select
-            loads.delivery_date,
+            strftime(loads.delivery_date, '%Y-%m-%d') as delivery_date,  -- shown as a date
             loads.rejected_files,
             coalesce(batch_gate.blocking_failures, 0) as batch_gate_blocking_failures,
             coalesce(batch_gate.last_validated_at >= loads.last_loaded_at, false)
