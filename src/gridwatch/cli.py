@@ -230,17 +230,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    from gridwatch.pipeline import dates_between, run_day
+    from gridwatch.pipeline import dates_between, require_landing, run_day
 
     settings = Settings.from_env()
     failed = []
     if args.end < args.start:
         raise UsageError(f"END {args.end} is before START {args.start}")
-    if not settings.landing_dir.is_dir():  # every date would fail the same way
-        raise UsageError(
-            f"landing folder {settings.landing_dir} does not exist: set GRIDWATCH_LANDING_DIR "
-            "to the folder holding <feed>/<YYYY-MM-DD>/ deliveries. Nothing was loaded."
-        )
+    require_landing(settings)  # once, not the same failure for every date (exit 2)
     days = dates_between(args.start, args.end)
     with _progress() as progress:
         task = progress.add_task("backfill", total=len(days))

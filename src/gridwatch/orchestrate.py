@@ -88,7 +88,8 @@ def _dags_test(day: dt.date) -> bool:
     return result.returncode == 0
 
 
-SCHEDULED_TIME = dt.time(23, 30)  # the DAG's schedule, Asia/Shanghai
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))  # delivery dates are Asia/Shanghai dates
+SCHEDULED_TIME = dt.time(23, 30)  # the DAG's schedule: the logical time of a run of D
 
 
 def run_states() -> dict[dt.date, str]:
@@ -105,7 +106,7 @@ def run_states() -> dict[dt.date, str]:
     for run in json.loads(lines[-1]) if lines else []:
         if not run.get("logical_date"):  # a run triggered without one loads no date
             continue
-        local = dt.datetime.fromisoformat(run["logical_date"]) + dt.timedelta(hours=8)
+        local = dt.datetime.fromisoformat(run["logical_date"]).astimezone(SHANGHAI)
         if local.time() != SCHEDULED_TIME:
             continue
         states.setdefault(local.date(), run["state"])
@@ -194,7 +195,8 @@ def shanghai_day_bounds(day: dt.date) -> tuple[str, str]:
     A scheduled run of D has its logical date at D 23:30 +08:00; bare dates would be
     read as UTC midnights, which miss that run or catch the next day's.
     """
-    return f"{day.isoformat()}T00:00:00+08:00", f"{day.isoformat()}T23:59:59+08:00"
+    first, last = (dt.datetime.combine(day, t, SHANGHAI) for t in (dt.time.min, dt.time.max))
+    return first.isoformat(timespec="seconds"), last.isoformat(timespec="seconds")
 
 
 def rerun(day: dt.date) -> bool:
@@ -204,7 +206,8 @@ def rerun(day: dt.date) -> bool:
             start, end = shanghai_day_bounds(day)
             result = _airflow("tasks", "clear", DAG_ID, "-s", start, "-e", end, "-y")
         else:  # no run of D to clear: start one at the scheduler's logical date of D
-            result = _airflow("dags", "trigger", DAG_ID, "-l", f"{day.isoformat()}T23:30:00+08:00")
+            logical = dt.datetime.combine(day, SCHEDULED_TIME, SHANGHAI).isoformat()
+            result = _airflow("dags", "trigger", DAG_ID, "-l", logical)
         if result.returncode != 0:
             raise RuntimeError(f"airflow could not re-run {day}:\n{result.stderr[-2000:]}")
         return not _wait([day])

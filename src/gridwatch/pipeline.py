@@ -26,15 +26,20 @@ if TYPE_CHECKING:  # the quality gates import GX and pandas: loaded when a day r
     from gridwatch.quality import GateReport
 
 
-def load_feeds(
-    settings: Settings, day: dt.date, feeds: tuple[str, ...] = FEEDS_DIRS
-) -> list[PartitionResult]:
-    """Load (feed, day) for every feed given; raise RejectedFilesError after loading them all."""
+def require_landing(settings: Settings) -> None:
+    """Raise LandingMissingError unless the landing root exists (before anything is opened)."""
     if not settings.landing_dir.is_dir():
         raise LandingMissingError(
             f"landing folder {settings.landing_dir} does not exist: set GRIDWATCH_LANDING_DIR "
             "to the folder holding <feed>/<YYYY-MM-DD>/ deliveries. Nothing was loaded or replaced."
         )
+
+
+def load_feeds(
+    settings: Settings, day: dt.date, feeds: tuple[str, ...] = FEEDS_DIRS
+) -> list[PartitionResult]:
+    """Load (feed, day) for every feed given; raise RejectedFilesError after loading them all."""
+    require_landing(settings)
     con = connect(settings.warehouse)
     try:
         load_reference(con, settings.reference_dir)
