@@ -164,11 +164,18 @@
 {% endmacro %}
 
 
-{# The first column of a query's rows, run while the model compiles. #}
+{#
+  The first column of a query's rows, run while the model compiles. Only a
+  build (or run) has the in-memory `scratch` parents these lookups read; any
+  other command that compiles the models (docs generate, compile) gets no
+  dates, as on an empty warehouse.
+#}
 {% macro dates_of(query) %}
     {% set values = [] %}
-    {% for row in run_query(query) %}
-        {% do values.append(row[0]) %}
-    {% endfor %}
+    {% if flags.WHICH in ['build', 'run'] %}
+        {% for row in run_query(query) %}
+            {% do values.append(row[0]) %}
+        {% endfor %}
+    {% endif %}
     {{ return(values) }}
 {% endmacro %}
