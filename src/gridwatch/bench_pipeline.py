@@ -12,7 +12,10 @@ BENCH_PRESET (default ``street``) and BENCH_DAYS (default 30) size the run;
 BENCH_DIR keeps its files (a later run with the same size reuses the generated days).
 BENCH_TRIALS (default 3) runs each measured day that many times, each on a
 fresh copy of the warehouse as it was before the day, and reports the medians:
-one timing on a shared two-core machine varies by ±15%.
+one timing on a shared two-core machine varies by ±15%. The trials take turns
+(day 2, day N/2, day N, day 2, …) after the whole wave is loaded, so a drift in
+the machine's speed during the run (its page cache, its neighbours) falls on
+every measured day alike instead of on whichever day was measured then.
 """
 
 from __future__ import annotations
@@ -95,32 +98,34 @@ def main() -> None:
         )
 
     # 2. growth of the daily run over the wave. The days in between are loaded
-    # and caught up with one build, which leaves the incremental models in the
-    # state daily builds would have left them in; each measured day then runs
-    # in full (load .. publish) from the state before it.
+    # and caught up with one build before each measured day, which leaves the
+    # incremental models in the state daily builds would have left them in; a
+    # copy of that state is kept. Once the wave is loaded, each measured day
+    # runs in full (load .. publish) from a fresh copy of its state, the days
+    # taking turns trial by trial.
     import gridwatch.quality_gx  # noqa: F401  (imported once per process: not a daily cost)
 
     growth = settings("growth")
     checkpoints = sorted({2, max(2, days // 2), days})
-    measured: dict[int, dict[str, float]] = {}
+    states: dict[int, Path] = {}
     for offset in range(days):
         day = START + dt.timedelta(days=offset)
         if offset + 1 in checkpoints:
-            runs = timed_days(growth, day, trials)
-            measured[offset + 1] = {
-                step: statistics.median(run[step] for run in runs) for step in runs[0]
-            }
-            run_totals = ", ".join(f"{sum(run.values()):.1f}" for run in runs)
-            build_totals = ", ".join(f"{run['build']:.1f}" for run in runs)
-            print(
-                f"  day {offset + 1}: daily run {run_totals}s; dbt build {build_totals}s",
-                flush=True,
-            )
-            continue
+            states[offset + 1] = growth.warehouse.with_name(f"before-day-{offset + 1}.duckdb")
+            shutil.copyfile(growth.warehouse, states[offset + 1])
         with contextlib.suppress(RejectedFilesError):
             load_feeds(growth, day)
         if offset + 2 in checkpoints:
             build(growth)  # catch up to the day before a measured day
+    runs = timed_days(settings("measured"), states, trials)
+    measured: dict[int, dict[str, float]] = {}
+    for day_no, day_runs in runs.items():
+        measured[day_no] = {
+            step: statistics.median(run[step] for run in day_runs) for step in day_runs[0]
+        }
+        run_totals = ", ".join(f"{sum(run.values()):.1f}" for run in day_runs)
+        build_totals = ", ".join(f"{run['build']:.1f}" for run in day_runs)
+        print(f"  day {day_no}: daily run {run_totals}s; dbt build {build_totals}s", flush=True)
     first = measured[checkpoints[0]]
     print(
         f"\ndaily run growth ({preset}; medians of {trials}; "
@@ -137,19 +142,27 @@ def main() -> None:
         )
 
 
-def timed_days(settings: Settings, day: dt.date, trials: int) -> list[dict[str, float]]:
-    """Run `day` in full `trials` times, each from the same state; wall seconds per step."""
+def timed_days(
+    settings: Settings, states: dict[int, Path], trials: int
+) -> dict[int, list[dict[str, float]]]:
+    """Run each day number of ``states`` in full ``trials`` times, the days taking turns.
+
+    ``states[n]``: the warehouse as it was before day n. Every trial starts from a
+    fresh copy of it (then deleted with the copies). Wall seconds per step.
+    """
     from gridwatch.quality_bench import run
 
-    before = settings.warehouse.with_name("before-day.duckdb")
-    shutil.copyfile(settings.warehouse, before)
-    runs = []
-    for trial in range(trials):
-        if trial:
-            shutil.copyfile(before, settings.warehouse)
-        os.sync()  # the copy's writes are not the run's
-        runs.append(run(settings, day, first=False).wall)
-    before.unlink()
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    runs: dict[int, list[dict[str, float]]] = {day_no: [] for day_no in states}
+    for _ in range(trials):
+        for day_no, state in states.items():
+            shutil.copyfile(state, settings.warehouse)
+            os.sync()  # the copy's writes are not the run's
+            day = START + dt.timedelta(days=day_no - 1)
+            runs[day_no].append(run(settings, day, first=False).wall)
+            print(f"    day {day_no}: {sum(runs[day_no][-1].values()):.1f}s", flush=True)
+    for state in states.values():
+        state.unlink()
     return runs
 
 
