@@ -9,8 +9,9 @@ import shutil
 
 import duckdb
 import pytest
+import yaml
 
-from gridwatch.build import DBT_PROJECT, build
+from gridwatch.build import DBT_PROJECT, SCRATCH_DATABASE, BuildError, build
 from gridwatch.config import Settings, pii_key
 from gridwatch.dbt_plugin import hmac_pads, register
 
@@ -119,3 +120,15 @@ def test_the_warehouse_keeps_only_incremental_intermediate_state(example_setting
         con.close()
     build(copy)
     assert intermediate_tables(copy.warehouse) == PERSISTED_INTERMEDIATE
+
+
+def test_a_warehouse_named_like_the_scratch_database_is_refused_before_dbt_runs(tmp_path):
+    profile = yaml.safe_load((DBT_PROJECT / "profiles.yml").read_text(encoding="utf-8"))
+    attached = profile["gridwatch"]["outputs"]["warehouse"]["attach"]
+    assert [a["alias"] for a in attached] == [SCRATCH_DATABASE]
+    for name in ("scratch.duckdb", "Scratch.db"):
+        clash = Settings(tmp_path, tmp_path, tmp_path / name, tmp_path / "serving.duckdb")
+        with pytest.raises(BuildError, match="Rename the warehouse file") as refused:
+            build(clash)
+        assert str(clash.warehouse) in str(refused.value) and not refused.value.transient
+        assert not clash.warehouse.exists()

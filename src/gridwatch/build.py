@@ -24,6 +24,9 @@ class BuildError(Exception):
         self.transient = transient
 
 
+# profiles.yml attaches an in-memory database under this name for the intermediate models
+SCRATCH_DATABASE = "scratch"
+
 # dbt output that means the warehouse file was unavailable, not that the data is wrong
 TRANSIENT_MARKERS = ("Could not set lock on file", "No space left on device")
 
@@ -41,8 +44,25 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def require_distinct_catalog(settings: Settings) -> None:
+    """Refuse a warehouse file whose name would clash with dbt's ``scratch`` database.
+
+    DuckDB names the catalog of a database file after the file (``scratch.duckdb``
+    is ``scratch``, case-insensitively), so dbt could not attach its in-memory
+    database for the intermediate models next to it.
+    """
+    if settings.warehouse.stem.lower() == SCRATCH_DATABASE:
+        raise BuildError(
+            f"GRIDWATCH_WAREHOUSE={settings.warehouse} is named like the in-memory "
+            f"'{SCRATCH_DATABASE}' database dbt attaches for its intermediate models "
+            "(DuckDB names a file's database after the file). Rename the warehouse file, "
+            "for example to gridwatch.duckdb, and point GRIDWATCH_WAREHOUSE at it."
+        )
+
+
 def run_dbt(settings: Settings, *args: str) -> str:
     """Run a dbt command on the warehouse; raise BuildError with dbt's own words on failure."""
+    require_distinct_catalog(settings)
     result = subprocess.run(
         dbt_command(*args),
         env=dbt_env(settings),
