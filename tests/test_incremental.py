@@ -147,3 +147,84 @@ def test_incremental_checkpoint_models_equal_a_full_rebuild(history, tmp_path):
 
 
 BACKLOG_ON = "select sum(backlog_persons) from marts.mart_coverage_daily where report_date = ?"
+
+
+RIC_B, RIC_C = "440301199207081238", "110101199003077774"
+P4, P5 = "13700000004", "13700000005"
+
+
+def person_row(batch: str, no: int, issued: str, name: str, ric: str, phone: str) -> str:
+    id_type = "身份证" if ric else ""
+    return f"{batch},测试专项,{issued},24,{no},{name},{id_type},{ric},{phone},平湖街道,平湖社区\n"
+
+
+def persons_of(settings) -> dict[str, str]:
+    """(batch_id:record_no) -> person_key of every push record."""
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            "select batch_id || ':' || record_no, person_key from marts.fct_push_record"
+        ).fetchall()
+    finally:
+        con.close()
+    return dict(rows)
+
+
+def test_person_level_models_follow_identity_links_and_reference_changes(tmp_path):
+    """int_push_records__enriched and int_persons recompute only persons whose inputs
+    changed (int_person_inputs): an identity link that moves a record to another
+    person, a link undone, and a changed area reference must all reach the marts."""
+    landing, reference = tmp_path / "landing", tmp_path / "reference"
+    shutil.copytree(EXAMPLES / "reference", reference)
+    settings = make_settings(tmp_path / "incremental", landing=landing, reference=reference)
+    push1 = landing / "push_list" / DAY1.isoformat() / "p.csv"
+    push2 = landing / "push_list" / DAY2.isoformat() / "p.csv"
+
+    # 1. 李四 pushed with a phone and no ID number (a PHN identity); 王五 with a RIC
+    write(
+        push1,
+        PUSH_HEADER
+        + person_row("B1", 1, "2021-08-02 09:00:00", "李四", "", P4)
+        + person_row("B1", 2, "2021-08-02 09:00:00", "王五", RIC_A, P5),
+    )
+    load_and_build(settings, [DAY1])
+    first = persons_of(settings)
+    assert len(set(first.values())) == 2
+    assert_equals_full_refresh(settings, tmp_path, "link-1")
+
+    # 2. 李四 pushed again with the same phone and a RIC: B1:1 now belongs to that RIC
+    write(push2, PUSH_HEADER + person_row("B2", 1, "2021-08-03 09:00:00", "李四", RIC_B, P4))
+    load_and_build(settings, [DAY2])
+    linked = persons_of(settings)
+    assert linked["B1:1"] == linked["B2:1"] != first["B1:1"]
+    assert linked["B1:2"] == first["B1:2"]  # 王五's inputs did not change
+    assert_equals_full_refresh(settings, tmp_path, "link-2")
+
+    # 3. day 2 corrected: a second RIC shares 李四's phone and name, so B1:1 links to neither
+    write(
+        push2,
+        PUSH_HEADER
+        + person_row("B2", 1, "2021-08-03 09:00:00", "李四", RIC_B, P4)
+        + person_row("B2", 2, "2021-08-03 10:00:00", "李四", RIC_C, P4),
+    )
+    load_and_build(settings, [DAY2])
+    unlinked = persons_of(settings)
+    assert unlinked["B1:1"] == first["B1:1"]
+    assert len(set(unlinked.values())) == 4
+    assert_equals_full_refresh(settings, tmp_path, "link-3")
+
+    # 4. the reference moves 平湖社区 to another street: every record's street follows
+    areas = reference / "areas.csv"
+    areas.write_text(
+        areas.read_text(encoding="utf-8").replace(
+            "440307,龙岗区,440307011,平湖街道,440307011001,平湖社区",
+            "440307,龙岗区,440307012,园山街道,440307011001,平湖社区",
+        ),
+        encoding="utf-8",
+    )
+    load_and_build(settings, [DAY2])
+    streets = mart_value(
+        settings, "select string_agg(distinct street_code) from marts.fct_push_record", []
+    )
+    assert streets == "440307012"
+    assert_equals_full_refresh(settings, tmp_path, "link-4")

@@ -84,6 +84,8 @@ PERSISTED_INTERMEDIATE = {
     "int_checkpoint_events__matched",
     "int_checkpoint_key_partitions",
     "int_person_days",
+    "int_persons",
+    "int_push_records__enriched",
 }
 
 

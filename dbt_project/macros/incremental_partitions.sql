@@ -179,3 +179,41 @@
     {% endif %}
     {{ return(values) }}
 {% endmacro %}
+
+
+{#
+  int_push_records__enriched and int_persons keep a person's rows while the
+  person's int_person_inputs fingerprint is unchanged: delete the rows of
+  persons whose fingerprint changed or who are gone (an identity link can
+  merge two persons into one).
+#}
+{% macro delete_persons_with_changed_inputs() %}
+    {% if is_incremental() %}
+        delete from {{ this }} as held
+        where not exists (
+            select 1
+            from {{ ref('int_person_inputs') }} as inputs
+            where
+                inputs.person_key = held.person_key
+                and inputs.input_fingerprint = held.input_fingerprint
+        )
+    {% endif %}
+{% endmacro %}
+
+
+{#
+  The relation of int_push_records__enriched as held in the warehouse, whose
+  input_fingerprint column int_person_inputs compares with: none on a first
+  build, on --full-refresh (which rebuilds it from every person), and outside
+  a build or run.
+#}
+{% macro held_person_inputs() %}
+    {% set held = none %}
+    {% if execute and flags.WHICH in ['build', 'run'] and not flags.FULL_REFRESH %}
+        {% set enriched = graph.nodes['model.gridwatch.int_push_records__enriched'] %}
+        {% set held = adapter.get_relation(
+            database=enriched.database, schema=enriched.schema, identifier=enriched.alias
+        ) %}
+    {% endif %}
+    {{ return(held) }}
+{% endmacro %}

@@ -27,3 +27,33 @@
     {%- endif -%}
     select 1
 {% endmacro %}
+
+
+{#
+  int_push_records__enriched and int_persons were rebuilt in full on every run
+  before they became incremental by person. A warehouse still holding such a
+  copy (without the input_fingerprint column the incremental runs compare) gets
+  it dropped by this on-run-start hook, so the next build starts them afresh.
+#}
+{% macro drop_person_state_without_fingerprints() %}
+    {%- if execute -%}
+        {%- for node in graph.nodes.values()
+            if node.resource_type == 'model'
+            and node.config.materialized == 'incremental'
+            and 'input_fingerprint' in node.columns -%}
+            {%- set columns = run_query(
+                "select column_name from information_schema.columns"
+                ~ " where table_catalog = '" ~ target.database ~ "'"
+                ~ " and table_schema = '" ~ node.schema ~ "'"
+                ~ " and table_name = '" ~ node.alias ~ "'"
+            ).columns[0].values() | list -%}
+            {%- if columns and 'input_fingerprint' not in columns -%}
+                {%- do run_query(
+                    'drop table if exists "' ~ target.database ~ '"."' ~ node.schema ~ '"."' ~ node.alias ~ '"'
+                ) -%}
+                {{ log("dropped " ~ node.alias ~ ", built before it was incremental by person", info=true) }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{% endmacro %}

@@ -1,10 +1,49 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_persons_with_changed_inputs() }}"
+    )
+}}
 -- One row per person (one person, one file): push history, the latest terminal
 -- verification, and masked personal values. Raw values stay in this warehouse
 -- layer; only the masked columns reach the marts.
+-- Incremental by person, like int_push_records__enriched but against the
+-- fingerprints held here, so a build that stopped between the two models is
+-- caught up by the next one.
 with
+
+inputs as (
+    select * from {{ ref('int_person_inputs') }}
+),
+
+-- the persons whose rows are held (after the pre-hook: inputs unchanged)
+held_persons as (
+    {% if is_incremental() %}
+        select person_key from {{ this }}
+    {% else %}
+        select cast(null as varchar) as person_key
+        where false
+    {% endif %}
+),
+
+-- every person on a first build; afterwards the persons whose rows the pre-hook
+-- deleted (inputs changed) and the new ones
+persons_to_compute as (
+    select
+        inputs.person_key,
+        inputs.input_fingerprint
+    from inputs
+    where not exists (
+            select 1
+            from held_persons
+            where held_persons.person_key = inputs.person_key
+        )
+),
 
 push_records as (
     select * from {{ ref('int_push_records__enriched') }}
+    where person_key in (select persons_to_compute.person_key from persons_to_compute)
 ),
 
 identities as (
@@ -12,11 +51,14 @@ identities as (
         person_key,
         identity
     from {{ ref('int_push_records__identified') }}
+    where person_key in (select persons_to_compute.person_key from persons_to_compute)
 ),
 
 verifications as (
     select * from {{ ref('int_verifications__linked') }}
-    where not is_orphan
+    where
+        not is_orphan
+        and person_key in (select persons_to_compute.person_key from persons_to_compute)
 ),
 
 push_history as (
@@ -80,7 +122,9 @@ select
     latest_terminal.measure,
     latest_terminal.measure_until,
     latest_terminal.community_code as last_terminal_community_code,
-    latest_terminal.grid_code as last_terminal_grid_code
+    latest_terminal.grid_code as last_terminal_grid_code,
+    persons_to_compute.input_fingerprint
 from push_history
 inner join identities on push_history.person_key = identities.person_key
+inner join persons_to_compute on push_history.person_key = persons_to_compute.person_key
 left join latest_terminal on push_history.person_key = latest_terminal.person_key

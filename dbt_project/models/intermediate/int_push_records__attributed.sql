@@ -8,11 +8,11 @@
 with
 
 push_records as (
-    select * from {{ ref('int_push_records__identified') }}
+    select * from {{ ref('int_push_records__of_changed_persons') }}
 ),
 
 verifications as (
-    select * from {{ ref('int_verifications__linked') }}
+    select * from {{ ref('int_verifications__of_changed_persons') }}
 ),
 
 areas as (

@@ -1,9 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_persons_with_changed_inputs() }}"
+    )
+}}
 -- Push records with their person, satisfaction and attribution in one place:
 -- the grain of fct_push_record and the input of every person-level model.
+-- Incremental by person: the records of persons whose int_person_inputs
+-- fingerprint changed (or who are new) are computed again, through the
+-- satisfaction and attribution of their records alone; everyone else's rows
+-- are kept. The pre-hook deletes the rows of changed and vanished persons.
 with
 
 identified as (
-    select * from {{ ref('int_push_records__identified') }}
+    select * from {{ ref('int_push_records__of_changed_persons') }}
 ),
 
 satisfied as (
@@ -12,6 +23,11 @@ satisfied as (
 
 attributed as (
     select * from {{ ref('int_push_records__attributed') }}
+),
+
+changed_persons as (
+    select * from {{ ref('int_person_inputs') }}
+    where is_changed
 )
 
 select
@@ -36,8 +52,10 @@ select
     satisfied.satisfied_at,
     satisfied.satisfying_outcome,
     satisfied.hours_to_verify,
-    satisfied.met_deadline
+    satisfied.met_deadline,
+    changed_persons.input_fingerprint
 from identified
+inner join changed_persons on identified.person_key = changed_persons.person_key
 inner join satisfied
     on
         identified.batch_id = satisfied.batch_id
