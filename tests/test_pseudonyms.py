@@ -10,6 +10,7 @@ import shutil
 import duckdb
 import pytest
 import yaml
+from test_marts_rerun import snapshot
 
 from gridwatch.build import DBT_PROJECT, SCRATCH_DATABASE, BuildError, build
 from gridwatch.config import Settings, pii_key
@@ -118,10 +119,24 @@ def test_the_warehouse_keeps_only_incremental_intermediate_state(example_setting
             "select '110101198503121239' as id_number, '张三' as person_name"
         )
         con.execute("create view intermediate.int_push_records__satisfied as select 1 as x")
+        # and the person-level models as they were before they kept input fingerprints
+        for model in ("int_push_records__enriched", "int_persons"):
+            con.execute(
+                f"create or replace table intermediate.{model} as "
+                f"select * exclude (input_fingerprint) from intermediate.{model}"
+            )
     finally:
         con.close()
     build(copy)
     assert intermediate_tables(copy.warehouse) == PERSISTED_INTERMEDIATE
+    con = duckdb.connect(str(copy.warehouse), read_only=True)
+    try:
+        for model in ("int_push_records__enriched", "int_persons"):
+            columns = [d[0] for d in con.execute(f"select * from intermediate.{model}").description]
+            assert "input_fingerprint" in columns, model
+    finally:
+        con.close()
+    assert snapshot(copy) == snapshot(example_settings)
 
 
 def test_a_warehouse_named_like_the_scratch_database_is_refused_before_dbt_runs(tmp_path):

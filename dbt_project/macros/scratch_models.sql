@@ -48,9 +48,10 @@
                 ~ " and table_name = '" ~ node.alias ~ "'"
             ).columns[0].values() | list -%}
             {%- if columns and 'input_fingerprint' not in columns -%}
-                {%- do run_query(
-                    'drop table if exists "' ~ target.database ~ '"."' ~ node.schema ~ '"."' ~ node.alias ~ '"'
-                ) -%}
+                {#- through the adapter, so dbt's relation cache forgets it too -#}
+                {%- do adapter.drop_relation(api.Relation.create(
+                    database=target.database, schema=node.schema, identifier=node.alias, type='table'
+                )) -%}
                 {{ log("dropped " ~ node.alias ~ ", built before it was incremental by person", info=true) }}
             {%- endif -%}
         {%- endfor -%}
