@@ -1,7 +1,9 @@
-"""The incremental checkpoint models keep exactly what a full rebuild would give.
+"""The incremental models keep exactly what a full rebuild would give.
 
 The checkpoint models (int_checkpoint_events__daily, int_checkpoint_events__matched)
-process only what changed since the last build. After every step of a small,
+process only what changed since the last build, and the person-level models
+(int_push_records__enriched, int_persons, int_person_days) only the persons whose
+inputs changed. After every step of a small,
 hand-made delivery history, the marts of the incremental warehouse must equal
 the marts of a copy rebuilt with ``--full-refresh``, and the figures the steps
 are about must move as the contract says:

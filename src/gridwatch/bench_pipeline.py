@@ -57,6 +57,8 @@ def main() -> None:
         print(f"generating {days} {preset} days into {work} …", flush=True)
         generate(preset, days, 7, work / "gen", start=START, dirty=False)
 
+    clear_previous_run(work)
+
     def settings(name: str) -> Settings:
         return Settings(
             work / "gen" / "landing",
@@ -140,6 +142,20 @@ def main() -> None:
             f"gates {steps['gate_batches'] + steps['gate_marts'] + steps['gate_serving']:.1f}s; "
             f"publish {steps['publish']:.1f}s"
         )
+
+
+RUN_DIRS = ("direct", "airflow", "growth", "measured")
+
+
+def clear_previous_run(work: Path) -> None:
+    """Remove the warehouses a previous run left in ``work``; keep the generated days.
+
+    Without this, a second run with the same BENCH_DIR would load the wave into
+    the previous run's day-60 warehouse, so "day 2" would be measured on the whole
+    history and the direct day-1 run would be a re-run.
+    """
+    for name in RUN_DIRS:
+        shutil.rmtree(work / name, ignore_errors=True)
 
 
 def timed_days(
