@@ -163,6 +163,7 @@ MARTS: dict[str, list[tuple[str, str]]] = {
         ("sha256", "VARCHAR"),
         ("loaded_at", "TIMESTAMP"),
         ("error", "VARCHAR"),
+        ("note", "VARCHAR"),
     ],
     "mart_quarantine_summary": [
         ("feed", "VARCHAR"),
@@ -276,6 +277,7 @@ LABELS: dict[str, str] = {
     "sha256": "文件指纹",
     "loaded_at": "加载时间",
     "error": "错误信息",
+    "note": "说明",
     "reason": "隔离原因",
     "rows": "行数",
     "suite": "校验套件",
@@ -310,7 +312,12 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "checkpoint": "卡点日志",
         "enterprise_filing": "企业复工报备",
     },
-    "load_status": {"LOADED": "已加载", "REJECTED": "已拒收", "DUPLICATE": "重复文件"},
+    "load_status": {
+        "LOADED": "已加载",
+        "REJECTED": "已拒收",
+        "DUPLICATE": "重复文件",
+        "IGNORED": "已忽略",
+    },
     "reason_kind": {
         "MISSING_REQUIRED": "缺少必填值",
         "BAD_TIMESTAMP": "时间格式错误",

@@ -1,35 +1,43 @@
-"""Turning one delivered file into something DuckDB can read.
+"""Turning one staged delivery file into UTF-8 CSV parts DuckDB reads in bulk.
 
-A landed file is CSV (UTF-8, UTF-8 with BOM or GB18030/GBK) or XLSX. This
-module detects the encoding, finds the header row, matches header names to the
-feed's columns and hands back a UTF-8 CSV that DuckDB reads in bulk. It never
-looks at data rows one by one except for XLSX, which has to be read cell by cell.
+A CSV (UTF-8, UTF-8 with BOM or GB18030/GBK) is one part: its encoding is
+detected, its header row found and matched to the feed's columns. A workbook
+(.xlsx or .xls) gives one part per sheet with a header, read from the cells
+themselves (:mod:`gridwatch.workbooks`); sheets without one are named in the
+file's note. Data rows are never looked at one by one here, except a
+workbook's, which has to be read cell by cell.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
-import hashlib
 import io
-import zipfile
-from dataclasses import dataclass
+import sys
+import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gridwatch.feeds import Feed
 
 HEADER_SEARCH_ROWS = 10
+# More columns than any feed could use: a header this wide is not a delivery (and
+# reading it would cost memory by the column, not by the row).
+MAX_COLUMNS = 1024
 CHUNK = 1 << 22
+CSV_SUFFIXES = (".csv",)
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+csv.field_size_limit(sys.maxsize)  # a field may be of any length (§2)
 
 
 class FileRejected(Exception):
-    """The whole file cannot be loaded; the message says why and what to do."""
+    """The whole file cannot be loaded; the message says why and what the sender can do."""
 
 
 @dataclass
-class PreparedFile:
-    """A file ready for DuckDB: a UTF-8 CSV, how many records to skip, the header."""
+class PreparedPart:
+    """One table of a delivered file as a UTF-8 CSV: a CSV file, or one sheet of a workbook."""
 
     csv_path: Path
     # CSV records up to and including the header row, blank lines included: what
@@ -38,60 +46,124 @@ class PreparedFile:
     skip_records: int
     header: list[str]
     columns: dict[str, int]  # canonical column -> position in the header
+    sheet: str | None = None
+    row_offset: int = 0  # data rows of the workbook's earlier sheets: row numbers count on
+
+
+@dataclass
+class PreparedFile:
+    parts: list[PreparedPart]
     encoding: str
+    skipped_sheets: list[str] = field(default_factory=list)
+
+    @property
+    def note(self) -> str | None:
+        """What was left aside, for ``mart_load_status.note``."""
+        if not self.skipped_sheets:
+            return None
+        return "sheets without a header, not loaded: " + ", ".join(self.skipped_sheets)
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+def nfkc(text: str) -> str:
+    """Full-width digits, letters and punctuation typed with a Chinese input method as ASCII (§3)."""
+    return unicodedata.normalize("NFKC", text)
 
 
-def _normalise_header(name: object) -> str:
-    return str(name if name is not None else "").strip().lower()
+def header_cell(name: object) -> str:
+    return nfkc(str(name if name is not None else "")).strip()
+
+
+def trim_header(row: list[str]) -> list[str]:
+    """The header without the empty cells after its last name (a full-width Excel export)."""
+    end = len(row)
+    while end and not header_cell(row[end - 1]):
+        end -= 1
+    return [header_cell(c) for c in row[:end]]
 
 
 def match_header(feed: Feed, row: list[str]) -> dict[str, int]:
     """Map canonical column names to header positions (first match wins)."""
-    lookup = {alias.lower(): col.name for col in feed.columns for alias in col.header_names}
+    lookup = {nfkc(a).lower(): col.name for col in feed.columns for a in col.header_names}
     found: dict[str, int] = {}
     for index, cell in enumerate(row):
-        canonical = lookup.get(_normalise_header(cell))
+        canonical = lookup.get(header_cell(cell).lower())
         if canonical and canonical not in found:
             found[canonical] = index
     return found
 
 
-def find_header(feed: Feed, rows: list[list[str]], file_name: str) -> tuple[int, dict[str, int]]:
-    """The first of the first rows naming at least two required columns (§2)."""
+def _where(file_name: str, sheet: str | None) -> str:
+    return f"{file_name}, sheet '{sheet}'" if sheet is not None else file_name
+
+
+def _column_names(feed: Feed, names: list[str]) -> str:
+    """Required columns as the sender knows them: '姓名 (name)'."""
+    parts = []
+    for name in names:
+        col = feed.column(name)
+        parts.append(f"{col.aliases[0]} ({name})" if col.aliases else name)
+    return ", ".join(parts)
+
+
+def _missing_columns(
+    feed: Feed, rows: list[list[str]], index: int, columns: dict[str, int], where: str
+) -> FileRejected:
+    missing = [c.name for c in feed.required if c.name not in columns]
+    below = match_header(feed, rows[index + 1]) if index + 1 < len(rows) else {}
+    if any(name in below for name in missing):
+        return FileRejected(
+            f"{where}: the column names are spread over two rows (rows {index + 1} and "
+            f"{index + 2}, as under a merged group cell); {_column_names(feed, missing)} "
+            f"stand in row {index + 2}. Ask the sender to put every column name in one "
+            "header row (unmerge the group cells) and send the file again."
+        )
+    spellings = "; ".join(
+        f"{c.name}: any of {' / '.join(c.header_names)}" for c in feed.required if c.name in missing
+    )
+    return FileRejected(
+        f"{where}: header row {index + 1} has no column {_column_names(feed, missing)}, "
+        f"which every {feed.title} ({feed.name}) file must have. Ask the sender to add it "
+        f"and send the file again (header names understood: {spellings})."
+    )
+
+
+def find_header(
+    feed: Feed, rows: list[list[str]], file_name: str, sheet: str | None = None
+) -> tuple[int, dict[str, int]] | None:
+    """The first of the first rows naming at least two required columns (§2), or None.
+
+    Raises FileRejected when that row lacks a required column.
+    """
     required = {c.name for c in feed.required}
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         columns = match_header(feed, row)
         if len(required & columns.keys()) >= 2:
-            missing = [c.name for c in feed.required if c.name not in columns]
-            if missing:
-                wanted = "; ".join(
-                    f"{c.name} (or {' / '.join(c.aliases)})" if c.aliases else c.name
-                    for c in feed.required
-                    if c.name in missing
-                )
-                raise FileRejected(
-                    f"{file_name}: header row {index + 1} lacks required column(s) {wanted}. "
-                    "Ask the sender for a file with these columns, or add the alias to "
-                    "gridwatch/feeds.py if it is a new spelling."
-                )
+            if required - columns.keys():
+                raise _missing_columns(feed, rows, index, columns, _where(file_name, sheet))
             return index, columns
-    expected = ", ".join(c.name for c in feed.required)
-    raise FileRejected(
-        f"{file_name}: no header row found for feed {feed.name} in the first "
-        f"{HEADER_SEARCH_ROWS} rows (a header names at least two of: {expected}). "
-        "Check that the file was delivered to the right feed folder."
+    return None
+
+
+def no_header(feed: Feed, where: str) -> FileRejected:
+    expected = " / ".join(c.aliases[0] if c.aliases else c.name for c in feed.required)
+    return FileRejected(
+        f"{where}: no header row in the first {HEADER_SEARCH_ROWS} rows: none names two "
+        f"of the {feed.title} ({feed.name}) columns {expected}. Check that the file "
+        "belongs in this feed's folder; if it does, ask the sender for the list with its "
+        "header row."
     )
 
 
-def _detect_encoding(path: Path) -> str:
+def check_width(header: list[str], where: str) -> None:
+    if len(header) > MAX_COLUMNS:
+        raise FileRejected(
+            f"{where}: the header has {len(header):,} named columns (at most {MAX_COLUMNS:,} "
+            "are read); this is not a list in the feed's layout. Ask the sender to export "
+            "only the list's own columns."
+        )
+
+
+def _detect_encoding(path: Path, name: str) -> str:
     """UTF-8 (with or without BOM) if the whole file decodes as such, else GB18030."""
     for encoding in ("utf-8", "gb18030"):
         decoder = codecs.getincrementaldecoder(encoding)()
@@ -100,8 +172,9 @@ def _detect_encoding(path: Path) -> str:
                 while chunk := handle.read(CHUNK):
                     if b"\x00" in chunk:
                         raise FileRejected(
-                            f"{path.name}: contains NUL bytes, so it is not a text CSV "
-                            "(a binary or UTF-16 file?). Re-export it as CSV (UTF-8 or GBK)."
+                            f"{name}: contains NUL bytes, so it is not a text CSV "
+                            "(a binary or UTF-16 file?). Ask the sender to save it as "
+                            "CSV (UTF-8 or GBK) or as an Excel workbook."
                         )
                     decoder.decode(chunk)
                 decoder.decode(b"", final=True)
@@ -109,8 +182,8 @@ def _detect_encoding(path: Path) -> str:
             continue
         return encoding
     raise FileRejected(
-        f"{path.name}: cannot be decoded as UTF-8 or GB18030/GBK. Re-export it from the "
-        "source system as CSV in UTF-8 or GBK."
+        f"{name}: its text is neither UTF-8 nor GB18030/GBK. Ask the sender to save it "
+        "as CSV in UTF-8 or GBK, or as an Excel workbook."
     )
 
 
@@ -122,91 +195,47 @@ def _transcode(path: Path, encoding: str, target: Path) -> None:
         dst.write(decoder.decode(b"", final=True).encode("utf-8"))
 
 
-def prepare_csv(feed: Feed, path: Path, workdir: Path) -> PreparedFile:
-    encoding = _detect_encoding(path)
+def prepare_csv(feed: Feed, path: Path, name: str) -> PreparedFile:
+    """``path``: the staged copy; ``name``: the delivered file's name, for messages."""
+    encoding = _detect_encoding(path, name)
     csv_path = path
     if encoding != "utf-8":
-        csv_path = workdir / f"{path.stem}.utf8.csv"
+        csv_path = path.with_name(path.name + ".utf8.csv")
         _transcode(path, encoding, csv_path)
     with csv_path.open("r", encoding="utf-8-sig", newline="") as handle:
         head = io.StringIO("".join(line for _, line in zip(range(200), handle, strict=False)))
-    reader = csv.reader(head)
     rows: list[list[str]] = []  # one per CSV record; a blank line is []
     try:
-        for row in reader:
+        for row in csv.reader(head):
             rows.append(row)
             if len(rows) >= HEADER_SEARCH_ROWS:
                 break
     except csv.Error as exc:
-        raise FileRejected(f"{path.name}: not a readable CSV near the top ({exc}).") from exc
-    index, columns = find_header(feed, rows, path.name)
-    return PreparedFile(csv_path, index + 1, rows[index], columns, encoding)
-
-
-def _cell_text(value: object) -> str:
-    """Typed Excel cells as the text the contract's parsers understand."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, dt.time):
-        return value.strftime("%H:%M:%S")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def prepare_xlsx(feed: Feed, path: Path, workdir: Path) -> PreparedFile:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise FileRejected(
-            f"{path.name}: not a readable .xlsx workbook ({exc.__class__.__name__}: {exc}). "
-            "Re-save it from Excel/WPS as .xlsx or export CSV."
+            f"{name}: not a readable CSV near the top ({exc}). Ask the sender to export "
+            "the list again as CSV."
         ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        top: list[list[str]] = []
-        for row in rows:
-            top.append([_cell_text(v) for v in row])
-            if len(top) >= HEADER_SEARCH_ROWS:
-                break
-        index, columns = find_header(feed, top, path.name)
-        header = top[index]
-        csv_path = workdir / f"{path.stem}.xlsx.csv"
-        with csv_path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(top[index + 1 :])
-            writer.writerows([_cell_text(v) for v in row] for row in rows)
-    except (FileRejected, OSError, MemoryError):
-        raise  # OSError, MemoryError: a full disk or memory, not the file's fault (retried)
-    except Exception as exc:  # openpyxl reads a damaged sheet lazily, as rows are taken
-        raise FileRejected(
-            f"{path.name}: not a readable .xlsx workbook ({exc.__class__.__name__}: {exc}). "
-            "Re-save it from Excel/WPS as .xlsx or export CSV."
-        ) from exc
-    finally:
-        workbook.close()
-    return PreparedFile(csv_path, 1, header, columns, "xlsx")
+    found = find_header(feed, rows, name)
+    if found is None:
+        raise no_header(feed, name)
+    index, columns = found
+    header = trim_header(rows[index])
+    check_width(header, name)
+    part = PreparedPart(csv_path, index + 1, header, columns)
+    return PreparedFile([part], encoding)
 
 
-def prepare(feed: Feed, path: Path, workdir: Path) -> PreparedFile:
-    """Read the header of a landed file and return a UTF-8 CSV for DuckDB."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return prepare_csv(feed, path, workdir)
-    if suffix == ".xlsx":
-        return prepare_xlsx(feed, path, workdir)
+def prepare(feed: Feed, path: Path, name: str) -> PreparedFile:
+    """Read the header(s) of staged file ``path`` (delivered as ``name``) for DuckDB."""
+    suffix = Path(name).suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return prepare_csv(feed, path, name)
+    if suffix in WORKBOOK_SUFFIXES:
+        from gridwatch.workbooks import prepare_workbook
+
+        return prepare_workbook(feed, path, name)
     raise FileRejected(
-        f"{path.name}: unsupported file type '{suffix or '(none)'}'; a {feed.name} delivery "
-        "must be .csv or .xlsx. Remove the file from the folder (or convert it) and re-run "
-        "the date."
+        f"{name}: a '{suffix or '(no extension)'}' file is not a delivery; a {feed.title} "
+        f"({feed.name}) file must be .csv, .xlsx or .xls. Remove it from the folder (or "
+        "ask the sender for the list as Excel or CSV) and re-run the date."
     )

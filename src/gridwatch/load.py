@@ -10,6 +10,7 @@ as REJECTED and, once the good files are in, reported by ``RejectedFilesError``.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +18,10 @@ from pathlib import Path
 import duckdb
 
 from gridwatch.feeds import FEEDS, ROW_DATE_COLUMN, Feed
-from gridwatch.files import FileRejected, PreparedFile, prepare, sha256_of
+from gridwatch.files import FileRejected, PreparedPart, prepare
 from gridwatch.identifiers import refresh_checks
-from gridwatch.normalize import reason_case, sql_literal, typed_expr
+from gridwatch.landing import Entry, StagingError, partition_entries, stage_copy, staging_dir
+from gridwatch.normalize import nfkc_joins, reason_case, sql_literal, typed_expr
 from gridwatch.warehouse import raw_columns
 
 
@@ -28,13 +30,14 @@ class FileResult:
     feed: str
     delivery_date: dt.date
     file_name: str
-    status: str  # LOADED, REJECTED or DUPLICATE
+    status: str  # LOADED, REJECTED, DUPLICATE or IGNORED
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
     sha256: str | None = None
     error: str | None = None
     encoding: str | None = None
+    note: str | None = None  # what was left aside: sheets without a header; why IGNORED
     reasons: dict[str, int] = field(default_factory=dict)
 
 
@@ -52,12 +55,12 @@ class PartitionResult:
 
 @dataclass
 class _Loaded:
-    """A file read into temporary tables, waiting for the partition swap."""
+    """One part of a file (the CSV, or a sheet) read into a temporary table, waiting for the swap."""
 
     result: FileResult
     index: int  # file_index of its rows in the partition's normalised table
     stage: str  # the cells as delivered (for quarantine raw values)
-    prepared: PreparedFile
+    prepared: PreparedPart
 
 
 class LandingMissingError(Exception):
@@ -98,15 +101,21 @@ def _header_keys(header: list[str]) -> list[str]:
     return keys
 
 
+# DuckDB's default longest line is 2 MB; a field may be of any length (§2), and no
+# line is longer than its file.
+_MIN_LINE = 1 << 21
+
+
 def _stage(
-    con: duckdb.DuckDBPyConnection, prepared: PreparedFile, table: str, file_name: str
+    con: duckdb.DuckDBPyConnection, prepared: PreparedPart, table: str, file_name: str
 ) -> None:
     """Read every cell as text into ``table`` (column c<i> = header position i).
 
-    ``file_name``: the landed file's name, for the operator (not the converted copy's).
+    ``file_name``: the landed file's name, for the operator (not the staged copy's).
     """
     width = len(prepared.header)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    max_line = max(_MIN_LINE, prepared.csv_path.stat().st_size + 1)
     for parallel in ("true", "false"):
         try:
             con.execute(
@@ -114,7 +123,7 @@ def _stage(
                 select * from read_csv(?, header = false, skip = {prepared.skip_records},
                     columns = {columns}, auto_detect = false, delim = ',', quote = '"',
                     escape = '"', null_padding = true, strict_mode = false,
-                    parallel = {parallel})""",
+                    max_line_size = {max_line}, parallel = {parallel})""",
                 [str(prepared.csv_path)],
             )
             return
@@ -122,9 +131,10 @@ def _stage(
             # The parallel reader cannot pad rows in files with quoted line breaks.
             if parallel == "true" and "parallel" in str(exc).lower():
                 continue
+            where = f"{file_name}, sheet '{prepared.sheet}'" if prepared.sheet else file_name
             raise FileRejected(
-                f"{file_name}: not a readable CSV ({str(exc).splitlines()[0]}). "
-                "Check the quoting of the file and re-export it."
+                f"{where}: not a readable CSV ({str(exc).splitlines()[0]}). Ask the "
+                "sender to export the list again (its quoting is broken)."
             ) from exc
 
 
@@ -134,7 +144,7 @@ CLEAN = "gw_clean"
 NORM = "gw_norm"
 
 
-def _clean_select(feed: Feed, prepared: PreparedFile, stage: str, index: int) -> str:
+def _clean_select(feed: Feed, prepared: PreparedPart, stage: str, index: int) -> str:
     """A staged file's rows with its cells named by the feed's columns (a rename only).
 
     The selects of all files of a partition are combined into one UNION ALL, which
@@ -161,7 +171,8 @@ def _clean_select(feed: Feed, prepared: PreparedFile, stage: str, index: int) ->
         f"cast({cell} as varchar) as {name}" for cell, name in zip(cells, names, strict=True)
     )
     return (
-        f"select cast({index} as integer) as file_index, rowid + 1 as row_number, {renamed}, "
+        f"select cast({index} as integer) as file_index, "
+        f"rowid + {1 + prepared.row_offset} as row_number, {renamed}, "
         f"cast({unknown_text} as varchar) as unknown_text, {extras} as extras "
         f"from {stage} where coalesce({every_cell}) is not null"
     )
@@ -186,16 +197,28 @@ def _normalise(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
     (a city's checkpoint log has millions of rows but few distinct values), so
     they are parsed once per distinct value into a small map and joined back.
     """
-    trimmed = ", ".join(f"gw_text(v_{c.name}) as v_{c.name}" for c in feed.columns)
+    # every text cell NFKC-normalised first, then trimmed (§3)
+    nfkc = nfkc_joins(con, CLEAN, [f"v_{c.name}" for c in feed.columns])
+    trimmed = ", ".join(
+        f"gw_text(coalesce({nfkc[f'v_{c.name}']}.n, v_{c.name})) as v_{c.name}"
+        if f"v_{c.name}" in nfkc
+        else f"gw_text(v_{c.name}) as v_{c.name}"
+        for c in feed.columns
+    )
+    nfkc_join = " ".join(
+        f"left join {table} on {table}.v = {CLEAN}.{column}" for column, table in nfkc.items()
+    )
     any_value = "coalesce(" + ", ".join(f"v_{c.name}" for c in feed.columns) + ", u)"
     con.execute(  # wholly empty rows are skipped and not counted (§2)
         f"""create or replace temp table gw_trimmed as
             select * exclude (u) from (
                 select file_index, row_number, {trimmed}, gw_text(unknown_text) as u, extras
-                from {CLEAN}
+                from {CLEAN} {nfkc_join}
             ) where {any_value} is not null"""
     )
     con.execute(f"drop table {CLEAN}")
+    for table in nfkc.values():
+        con.execute(f"drop table {table}")
     con.execute(f"alter table gw_trimmed rename to {CLEAN}")
     maps: list[str] = []
     typed: list[str] = []
@@ -274,7 +297,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
         con.execute(f"drop table if exists {join.split()[2]}")
 
 
-def _raw_values_sql(prepared: PreparedFile, stage: str, index: int) -> str:
+def _raw_values_sql(prepared: PreparedPart, stage: str, index: int) -> str:
     """Quarantined rows with every cell as delivered, keyed by the sender's header names."""
     keys = _header_keys(prepared.header)
     values = (
@@ -282,7 +305,7 @@ def _raw_values_sql(prepared: PreparedFile, stage: str, index: int) -> str:
     )
     return (
         f"select n.row_number, n.reason, {values} as raw_values from {NORM} as n "
-        f"join {stage} as s on s.rowid + 1 = n.row_number "
+        f"join {stage} as s on s.rowid + {1 + prepared.row_offset} = n.row_number "
         f"where n.file_index = {index} and n.reason is not null"
     )
 
@@ -376,11 +399,36 @@ def _refuse_to_empty(con: duckdb.DuckDBPyConnection, feed: str, day: dt.date, fo
         )
 
 
-def partition_files(landing: Path, feed: str, day: dt.date) -> list[Path]:
-    folder = landing / feed / day.isoformat()
-    if not folder.is_dir():
-        return []
-    return sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.name)
+def _staging_root(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The warehouse file behind ``con`` (None for an in-memory database)."""
+    (path,) = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchone()
+    return Path(path) if path else None
+
+
+def _read_file(
+    con: duckdb.DuckDBPyConnection,
+    feed: Feed,
+    entry: Entry,
+    staged: Path,
+    result: FileResult,
+    first_index: int,
+) -> list[_Loaded]:
+    """Prepare and stage every part of one staged file; FileRejected leaves nothing behind."""
+    prepared = prepare(feed, staged, entry.name)
+    result.encoding, result.note = prepared.encoding, prepared.note
+    loaded: list[_Loaded] = []
+    try:
+        for offset, part in enumerate(prepared.parts):
+            stage = f"gw_stage_{first_index + offset}"
+            loaded.append(_Loaded(result, first_index + offset, stage, part))
+            _stage(con, part, stage, entry.name)
+    except FileRejected:
+        for item in loaded:
+            con.execute(f"drop table if exists {item.stage}")
+        raise
+    return loaded
 
 
 def load_partition(
@@ -396,47 +444,60 @@ def load_partition(
     folder_exists = folder.is_dir()
     if not folder_exists:
         _refuse_to_empty(con, feed_name, day, folder)
-    files = partition_files(landing, feed_name, day)
+    root = _staging_root(con)
+    workdir = staging_dir(root) if root else Path(tempfile.mkdtemp(prefix="gridwatch-"))
     results: list[FileResult] = []
     loaded: list[_Loaded] = []
     seen: dict[str, str] = {}
-    with tempfile.TemporaryDirectory(prefix="gridwatch-") as tmp:
-        workdir = Path(tmp)
-        selects: list[str] = []
-        for index, path in enumerate(files):
-            result = FileResult(feed_name, day, path.name, "LOADED")
+    try:
+        for number, entry in enumerate(partition_entries(landing, feed_name, day)):
+            result = FileResult(feed_name, day, entry.name, "LOADED")
             results.append(result)
-            result.sha256 = sha256_of(path)
+            if entry.verdict == "IGNORED":
+                result.status, result.note = "IGNORED", entry.reason
+                continue
+            if entry.verdict == "REJECTED":
+                result.status, result.error = "REJECTED", entry.reason
+                continue
+            # a short name of our own: DuckDB and the file system take any delivered name
+            staged = workdir / f"f{number:05d}{Path(entry.name).suffix.lower()[:16]}"
+            try:
+                result.sha256 = stage_copy(entry, staged)
+            except (StagingError, FileNotFoundError) as exc:
+                result.status, result.error = "REJECTED", str(exc)
+                continue
             original = seen.get(result.sha256) or _duplicate_of(con, feed_name, day, result.sha256)
             if original:
                 result.status = "DUPLICATE"
                 result.error = f"same bytes as {original}, already loaded; not loaded again"
                 continue
-            stage = f"gw_stage_{index}"
             try:
-                prepared = prepare(feed, path, workdir)
-                result.encoding = prepared.encoding
-                _stage(con, prepared, stage, path.name)
+                parts = _read_file(con, feed, entry, staged, result, len(loaded))
             except FileRejected as exc:
                 result.status, result.error = "REJECTED", str(exc)
-                con.execute(f"drop table if exists {stage}")
                 continue
-            seen[result.sha256] = f"{feed_name}/{day}/{path.name}"
-            loaded.append(_Loaded(result, index, stage, prepared))
-            selects.append(_clean_select(feed, prepared, stage, index))
+            seen[result.sha256] = f"{feed_name}/{day}/{entry.name}"
+            loaded.extend(parts)
+        selects = [_clean_select(feed, i.prepared, i.stage, i.index) for i in loaded]
         _create_clean(con, feed, selects)
         _normalise(con, feed)
         counts = con.execute(
             f"select file_index, coalesce(reason, ''), count(*) from {NORM} group by all"
         ).fetchall()
         for item in loaded:
-            mine = [(r, n) for i, r, n in counts if i == item.index]
-            item.result.reasons = {r: n for r, n in mine if r}
-            item.result.rows_read = sum(n for _, n in mine)
-            item.result.rows_quarantined = sum(item.result.reasons.values())
-            item.result.rows_loaded = item.result.rows_read - item.result.rows_quarantined
+            for index, reason, rows in counts:
+                if index != item.index:
+                    continue
+                item.result.rows_read += rows
+                if reason:
+                    item.result.reasons[reason] = item.result.reasons.get(reason, 0) + rows
+                    item.result.rows_quarantined += rows
+        for result in results:
+            result.rows_loaded = result.rows_read - result.rows_quarantined
         _check_identifiers(con, feed)
         _replace_partition(con, feed, day, results, loaded)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     return PartitionResult(feed_name, day, results, folder_exists)
 
 
@@ -484,7 +545,9 @@ def _replace_partition(
                 )
         for r in results:
             con.execute(
-                "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into raw.load_log (feed, delivery_date, file_name, status, rows_read, "
+                "rows_loaded, rows_quarantined, sha256, loaded_at, error, encoding, note) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     r.feed,
                     r.delivery_date,
@@ -497,14 +560,30 @@ def _replace_partition(
                     loaded_at,
                     r.error,
                     r.encoding,
+                    r.note,
                 ],
             )
         con.execute("commit")
-    except Exception:
-        con.execute("rollback")
+    except Exception as exc:
+        _rollback(con, exc, feed, day)
         raise
     finally:
         for item in loaded:
             con.execute(f"drop table if exists {item.stage}")
         con.execute(f"drop table if exists {NORM}")
         con.execute("drop table if exists gw_files")
+
+
+def _rollback(con: duckdb.DuckDBPyConnection, exc: Exception, feed: Feed, day: dt.date) -> None:
+    """Roll back the partition swap; never let a failed rollback hide why the swap failed.
+
+    DuckDB ends the transaction itself on some errors (a full disk), and its
+    "no transaction is active" would otherwise replace "No space left on device".
+    """
+    try:
+        con.execute("rollback")
+    except duckdb.Error as rollback_error:
+        exc.add_note(
+            f"{feed.name}/{day}: the partition was not replaced (rollback: {rollback_error}); "
+            "fix the cause above (e.g. free disk space) and re-run the date"
+        )

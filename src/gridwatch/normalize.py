@@ -8,6 +8,11 @@ with python-stdnum on distinct values only (:mod:`gridwatch.identifiers`).
 
 from __future__ import annotations
 
+import functools
+import unicodedata
+
+import duckdb
+
 from gridwatch.feeds import ID_TYPES, Column, Feed
 
 TIMESTAMP_FORMATS = (
@@ -34,6 +39,58 @@ TIMESTAMP_FORMATS = (
 
 # Trimmed characters: ASCII white space and the ideographic space U+3000.
 _TRIM = " \t\r\n\u3000"
+
+
+@functools.cache
+def nfkc_pattern() -> str:
+    """An RE2 class of the characters NFKC may change: compatibility forms and combining marks.
+
+    A cell without any of them is already NFKC (ASCII and common CJK ideographs are
+    stable), so only the few cells that hold one are normalised, in Python.
+    """
+    ranges: list[list[int]] = []
+    for code in range(0x80, 0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        if (
+            unicodedata.normalize("NFKC", char) != char
+            or unicodedata.combining(char)
+            or 0x1100 <= code <= 0x11FF  # Hangul jamo compose with their neighbours
+        ):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    body = "".join(f"\\x{{{a:X}}}" + (f"-\\x{{{b:X}}}" if b > a else "") for a, b in ranges)
+    return f"[{body}]"
+
+
+def nfkc_joins(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> dict[str, str]:
+    """NFKC for the cells of ``table`` that need it (§3), on distinct values only.
+
+    Returns, per column with such cells, the name of a map table (v, n) of its
+    values and their NFKC forms, for the caller to join in. One scan of ``table``.
+    """
+    if not columns:
+        return {}
+    pattern = nfkc_pattern()
+    lists = ", ".join(
+        f"list(distinct {c}) filter (where regexp_matches({c}, '{pattern}'))" for c in columns
+    )
+    (found,) = con.execute(f"select {lists} from {table}").fetchall()
+    maps: dict[str, str] = {}
+    for column, values in zip(columns, found, strict=True):
+        if not values:
+            continue
+        name = f"gw_nfkc_{column}"
+        con.execute(f"create or replace temp table {name} (v varchar, n varchar)")
+        con.executemany(
+            f"insert into {name} values (?, ?)",
+            [(v, unicodedata.normalize("NFKC", v)) for v in values],
+        )
+        maps[column] = name
+    return maps
 
 
 def sql_literal(text: str) -> str:
@@ -71,7 +128,11 @@ def macros_sql() -> list[str]:
                   and try_cast(s as double) = trunc(try_cast(s as double))
                   and abs(try_cast(s as double)) < 1e15
                  then cast(try_cast(s as double) as bigint) end)""",
-        """create or replace temp macro gw_phone(s) as (
+        # Excel's keep-as-text markers on numbers typed as text: 'x and ="x" (§3)
+        """create or replace temp macro gw_unmark(s) as (
+            case when s like '="%"' then substr(s, 3, length(s) - 3)
+                 when starts_with(s, chr(39)) then substr(s, 2) else s end)""",
+        """create or replace temp macro gw_phone_digits(s) as (
             case
               when regexp_replace(s, '[\\s\\-]', '', 'g') like '+86%'
                 then substr(regexp_replace(s, '[\\s\\-]', '', 'g'), 4)
@@ -80,13 +141,15 @@ def macros_sql() -> list[str]:
                 then substr(regexp_replace(s, '[\\s\\-]', '', 'g'), 3)
               else regexp_replace(s, '[\\s\\-]', '', 'g')
             end)""",
+        "create or replace temp macro gw_phone(s) as gw_phone_digits(gw_unmark(s))",
         "create or replace temp macro gw_phone_valid(p) as "
         "coalesce(regexp_full_match(p, '1[3-9][0-9]{9}'), false)",
         # RIC numbers lose white space and '-'; other identity numbers only white space.
         """create or replace temp macro gw_id(id_type, s) as (
-            case when id_type = 'RIC' then upper(regexp_replace(s, '[\\s\\-]', '', 'g'))
-                 else upper(regexp_replace(s, '\\s', '', 'g')) end)""",
-        "create or replace temp macro gw_uscc(s) as upper(regexp_replace(s, '[\\s\\-]', '', 'g'))",
+            case when id_type = 'RIC' then upper(regexp_replace(gw_unmark(s), '[\\s\\-]', '', 'g'))
+                 else upper(regexp_replace(gw_unmark(s), '\\s', '', 'g')) end)""",
+        "create or replace temp macro gw_uscc(s) as "
+        "upper(regexp_replace(gw_unmark(s), '[\\s\\-]', '', 'g'))",
         # white space first, so that a unit written apart ('36.5° C') is stripped too
         """create or replace temp macro gw_temperature(s) as
             try_cast(regexp_replace(regexp_replace(s, '\\s', '', 'g'), '(℃|°C|°c|度)', '', 'g') as double)""",

@@ -72,8 +72,11 @@ RAW_DDL = [
         loaded_at timestamp not null,
         error varchar,
         encoding varchar,
+        note varchar,
         primary key (feed, delivery_date, file_name)
     )""",
+    # warehouses created before the load log had a note (what a loaded file left aside)
+    "alter table raw.load_log add column if not exists note varchar",
     """create table if not exists raw.quarantine (
         feed varchar not null,
         delivery_date date not null,

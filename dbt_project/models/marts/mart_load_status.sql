@@ -10,5 +10,6 @@ select
     rows_quarantined,
     sha256,
     loaded_at,
-    error
+    error,
+    note
 from {{ ref('stg_raw__load_log') }}

@@ -8,5 +8,6 @@ select
     rows_quarantined,
     sha256,
     loaded_at,
-    error
+    error,
+    note
 from {{ source('raw', 'load_log') }}
