@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gridwatch import hints
 from gridwatch.config import FEEDS_DIRS, Settings
 
 # Piped output (make, logs) gets a wide table instead of rich's 80-column default.
@@ -49,8 +52,8 @@ def _existing_warehouse(settings: Settings) -> Settings:
     """``settings`` if its warehouse exists; else a UsageError saying how to create it."""
     if not settings.warehouse.exists():
         raise UsageError(
-            f"no warehouse at {settings.warehouse} yet: check GRIDWATCH_WAREHOUSE, or run "
-            "`gridwatch run DATE` (or `gridwatch load all DATE`) first"
+            f"no warehouse at {settings.warehouse} yet: check GRIDWATCH_WAREHOUSE, or load a "
+            f"date first: {hints.rerun('YYYY-MM-DD')}"
         )
     return settings
 
@@ -67,8 +70,6 @@ def _progress() -> Progress:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    import shlex
-
     from gridwatch.generator import (
         ArgumentError,
         OutputFolderError,
@@ -96,16 +97,25 @@ def cmd_generate(args: argparse.Namespace) -> int:
     except OutputFolderError as exc:
         raise UsageError(f"--out {args.out} {exc.detail}") from exc
     dates = sorted({e.delivery_date for e in manifest.files})
-    first, last = dates[0], dates[-1]
     plain = {"markup": False, "highlight": False, "soft_wrap": True}
     console.print(f"wrote {len(manifest.files)} landing files and the reference to {out}", **plain)
-    console.print(
-        f"next: GRIDWATCH_LANDING_DIR={shlex.quote(str(out / 'landing'))} "
-        f"GRIDWATCH_REFERENCE_DIR={shlex.quote(str(out / 'reference'))} "
-        f"gridwatch backfill {first} {last}",
-        **plain,
-    )
+    console.print(f"next: {_backfill_hint(out, dates[0], dates[-1])}", **plain)
     return 0
+
+
+def _backfill_hint(out: Path, first: str, last: str) -> str:
+    """The command that runs the generated dates, with the folders when they are not the
+    ones the environment already names."""
+    folders = {
+        "GRIDWATCH_LANDING_DIR": out / "landing",
+        "GRIDWATCH_REFERENCE_DIR": out / "reference",
+    }
+    prefix = "".join(
+        f"{key}={shlex.quote(str(path))} "
+        for key, path in folders.items()
+        if Path(os.environ.get(key, "")).absolute() != path
+    )
+    return prefix + hints.backfill(first, last)
 
 
 def _print_results(results) -> None:
@@ -138,7 +148,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     # loaded by hand, the date has not been through the batch gate: the marts gate holds
     # every publish back until it has (marts.held_deliveries)
     next_step = (
-        f"next: gridwatch validate {args.date} (the batch gate), or gridwatch run {args.date}"
+        f"next: {hints.cli()} validate {args.date} (the batch gate), or {hints.rerun(args.date)}"
     )
     try:
         results = load_feeds(Settings.from_env(), args.date, feeds)
@@ -182,7 +192,7 @@ def _last_delivery_date(settings: Settings) -> dt.date:
     finally:
         con.close()
     if day is None:
-        raise SystemExit("nothing loaded yet: run `gridwatch load all DATE` first")
+        raise SystemExit(f"nothing loaded yet: load a date first: {hints.rerun('YYYY-MM-DD')}")
     return day
 
 
@@ -255,7 +265,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             f"[red]{len(failed)} of {len(days)} date(s) failed:[/] "
             + ", ".join(str(o.day) for o in failed)
             + "\nFix what each message names (a file, a setting, a lock held by another "
-            "process; RUNBOOK.md §2), then re-run each date: gridwatch run DATE"
+            "process; RUNBOOK.md §2), then re-run each date:\n"
+            + "\n".join(f"    {hints.rerun(o.day)}" for o in failed)
         )
         return 2 if any(o.usage_error for o in failed) else 1
     console.print(
@@ -285,9 +296,15 @@ def cmd_status(args: argparse.Namespace) -> int:
         cells[-1] = cells[-1][:90]
         table.add_row(*cells)
     console.print(table)
-    rejected = sum(1 for r in rows if r[3] == "REJECTED")
+    rejected = [r for r in rows if r[3] == "REJECTED"]
     if rejected:
-        err.print(f"{rejected} rejected file(s): fix or remove them, then `gridwatch run DATE`")
+        days = sorted({r[1] for r in rejected})
+        err.print(
+            f"{len(rejected)} rejected file(s): fix or remove them, then re-run their date(s):\n"
+            + "\n".join(f"    {hints.rerun(day)}" for day in days),
+            markup=False,
+            highlight=False,
+        )
     return 1 if rejected else 0
 
 

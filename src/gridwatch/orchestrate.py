@@ -3,7 +3,10 @@
 Both work with no Airflow services running (``airflow dags test``, one date
 after the other) and with the scheduler running (``airflow tasks clear`` /
 ``airflow backfill create``, then waiting for the runs). A failed date never
-stops the later ones; the command ends by listing the failed dates and exits 1.
+stops the later ones. Each date prints one line as it finishes (state, seconds,
+files loaded, rejected files); the command ends by listing the failed dates and
+exits 1, except for dates of generated data that failed on exactly the files the
+generator built to be rejected (its manifest.json), which it names as designed.
 
     python -m gridwatch.orchestrate rerun 2021-08-04
     python -m gridwatch.orchestrate backfill 2021-08-02 2021-08-15
@@ -11,26 +14,38 @@ stops the later ones; the command ends by listing the failed dates and exits 1.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from gridwatch import services
+from gridwatch import hints, postgres, services
+from gridwatch.config import Settings
 from gridwatch.pipeline import dates_between
 
 DAG_ID = "gridwatch_daily"
 AIRFLOW = services.AIRFLOW
+POLL_SECONDS = 10  # each poll starts an `airflow` CLI process: a few CPU seconds
+DAG_WAIT_SECONDS = 600  # a fresh dag-processor's first parse of the DAG, on a loaded machine
 console = Console(stderr=True)
 
 
 def _airflow(*args: str, check: bool = False) -> subprocess.CompletedProcess:
-    return subprocess.run([AIRFLOW, *args], capture_output=True, text=True, check=check)
+    return subprocess.run(
+        [AIRFLOW, *args], capture_output=True, text=True, check=check, env=services.airflow_env()
+    )
+
+
+class OrchestrationError(RuntimeError):
+    """Airflow refused a request: the message says what failed and what to do."""
 
 
 # the last line of a traceback: "package.module.SomeError: message"
@@ -77,23 +92,146 @@ def failure_messages(output: str) -> list[str]:
     return messages
 
 
-def _dags_test(day: dt.date) -> bool:
+@dataclass
+class DayFiles:
+    """What the warehouse's load log holds for one delivery date."""
+
+    loaded: int
+    rejected: list[str]  # feed/file name
+
+
+@dataclass
+class DayResult:
+    day: dt.date
+    state: str  # success, failed
+    seconds: float | None
+    files: DayFiles | None = None  # None: the warehouse was busy or missing
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "success"
+
+
+def day_files(day: dt.date) -> DayFiles | None:
+    """Loaded and rejected files of ``day``; None while another process writes the warehouse."""
+    import duckdb
+
+    path = Settings.from_env().warehouse
+    if not path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:  # a task holds the write lock: asked again at the next poll
+        return None
+    try:
+        rows = con.execute(
+            "select feed, file_name, status from raw.load_log where delivery_date = ?", [day]
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return DayFiles(
+        loaded=sum(status == "LOADED" for _, _, status in rows),
+        rejected=sorted(f"{feed}/{name}" for feed, name, status in rows if status == "REJECTED"),
+    )
+
+
+def designed_rejections(day: dt.date) -> list[str] | None:
+    """Files the generator built to be rejected on ``day`` (its manifest.json); None if no
+    manifest lies beside the landing folder (real deliveries)."""
+    manifest = Settings.from_env().landing_dir.parent / "manifest.json"
+    if not manifest.exists():
+        return None
+    files = json.loads(manifest.read_text(encoding="utf-8")).get("files", [])
+    return sorted(
+        f"{f['feed']}/{f['file_name']}"
+        for f in files
+        if f.get("status") == "REJECTED" and f.get("delivery_date") == day.isoformat()
+    )
+
+
+def failed_as_designed(result: DayResult) -> bool:
+    """A generated date failed on exactly the files its manifest meant to be rejected."""
+    if result.ok or result.files is None or not result.files.rejected:
+        return False
+    return designed_rejections(result.day) == result.files.rejected
+
+
+def day_line(result: DayResult) -> str:
+    """One line per finished date: state, seconds, files loaded, rejected files."""
+    seconds = f"{result.seconds:6.0f} s" if result.seconds is not None else "     ? s"
+    if result.files is None:
+        files = "files: see make status (the warehouse was busy)"
+    else:
+        files = f"{result.files.loaded:3d} file(s) loaded, {len(result.files.rejected)} rejected"
+        if result.files.rejected:
+            files += ": " + ", ".join(result.files.rejected)
+    note = "  (rejection designed by the generator)" if failed_as_designed(result) else ""
+    return f"{result.day}  {result.state:8s}{seconds}  {files}{note}"
+
+
+def _report(result: DayResult) -> None:
+    print(day_line(result), flush=True)
+    if not result.ok and not failed_as_designed(result):
+        for message in result.messages[-5:]:
+            print("    " + message.replace("\n", "\n    "), flush=True)
+
+
+@contextlib.contextmanager
+def _progress(total: int, description: str) -> Iterator[Callable[[int, str], None]]:
+    """A progress bar on a terminal (the per-date lines print above it); nothing otherwise."""
+    if not console.is_terminal:
+        yield lambda done, text: None
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda done, text: progress.update(task, completed=done, description=text)
+
+
+def _dags_test(day: dt.date) -> DayResult:
+    started = time.monotonic()
     result = _airflow("dags", "test", DAG_ID, day.isoformat())
+    messages = []
     if result.returncode != 0:
         messages = failure_messages(result.stdout + result.stderr) or [
-            "(no error message found in the Airflow log: see `make status`)"
+            f"(no error message found in the Airflow log: see {hints.status()})"
         ]
-        console.print(f"[red]{day} failed[/]", markup=True)
-        console.print("\n".join(messages[-5:]), markup=False, highlight=False)
-    return result.returncode == 0
+    return DayResult(
+        day,
+        "success" if result.returncode == 0 else "failed",
+        time.monotonic() - started,
+        day_files(day),
+        messages,
+    )
 
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))  # delivery dates are Asia/Shanghai dates
 SCHEDULED_TIME = dt.time(23, 30)  # the DAG's schedule: the logical time of a run of D
 
 
-def run_states() -> dict[dt.date, str]:
-    """State of the scheduler's run of each delivery date (logical date D 23:30 +08:00).
+@dataclass
+class RunInfo:
+    state: str
+    seconds: float | None
+
+
+def _seconds(run: dict) -> float | None:
+    if not run.get("start_date") or not run.get("end_date"):
+        return None
+    start, end = (dt.datetime.fromisoformat(run[k]) for k in ("start_date", "end_date"))
+    return (end - start).total_seconds()
+
+
+def run_info() -> dict[dt.date, RunInfo]:
+    """The scheduler's run of each delivery date (logical date D 23:30 +08:00).
 
     Runs of `airflow dags test D` (logical date D 00:00 UTC) are left out: they are
     separate runs of the same date, and an old one would otherwise answer for the
@@ -102,41 +240,58 @@ def run_states() -> dict[dt.date, str]:
     out = _airflow("dags", "list-runs", DAG_ID, "-o", "json").stdout
     # the JSON array is the last line; log lines before it may start with "[" too
     lines = [ln for ln in out.splitlines() if ln.startswith("[{") or ln.strip() == "[]"]
-    states: dict[dt.date, str] = {}
+    runs: dict[dt.date, RunInfo] = {}
     for run in json.loads(lines[-1]) if lines else []:
         if not run.get("logical_date"):  # a run triggered without one loads no date
             continue
         local = dt.datetime.fromisoformat(run["logical_date"]).astimezone(SHANGHAI)
         if local.time() != SCHEDULED_TIME:
             continue
-        states.setdefault(local.date(), run["state"])
-    return states
+        runs.setdefault(local.date(), RunInfo(run["state"], _seconds(run)))
+    return runs
 
 
-def _wait(days: list[dt.date], timeout: float = 3 * 3600) -> list[dt.date]:
-    """Wait until every date's latest run has finished; return the failed dates."""
+def run_states() -> dict[dt.date, str]:
+    return {day: info.state for day, info in run_info().items()}
+
+
+def _task_log_hint(day: dt.date) -> list[str]:
+    logs = services.airflow_home() / "logs" / f"dag_id={DAG_ID}"
+    return [f"task logs under {logs} (run of {day}), or the Airflow UI"]
+
+
+def _wait(days: list[dt.date], timeout: float = 3 * 3600) -> list[DayResult]:
+    """Wait until every date's run has finished, printing each date's line as it does."""
     deadline = time.monotonic() + timeout
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
-        task = progress.add_task("waiting for Airflow runs", total=len(days))
+    results: dict[dt.date, DayResult] = {}
+    finished_at: dict[dt.date, float] = {}
+    with _progress(len(days), "waiting for Airflow runs") as update:
         while True:
-            states = run_states()
-            done = [d for d in days if states.get(d) in ("success", "failed")]
-            running = [str(d) for d in days if states.get(d) == "running"]
-            progress.update(
-                task,
-                completed=len(done),
-                description=f"runs done (running: {', '.join(running) or '-'})",
-            )
-            if len(done) == len(days) or time.monotonic() > deadline:
+            runs = run_info()
+            for day in days:
+                info = runs.get(day)
+                if day in results or info is None or info.state not in ("success", "failed"):
+                    continue
+                finished_at.setdefault(day, time.monotonic())
+                files = day_files(day)
+                # the next run may hold the warehouse: wait a minute for its counts at most
+                if files is None and time.monotonic() - finished_at[day] < 60:
+                    continue
+                messages = [] if info.state == "success" else _task_log_hint(day)
+                results[day] = DayResult(day, info.state, info.seconds, files, messages)
+                _report(results[day])
+            running = [str(d) for d in days if runs.get(d) and runs[d].state == "running"]
+            update(len(results), f"runs done (running: {', '.join(running) or '-'})")
+            if len(results) == len(days):
                 break
-            time.sleep(5)
-    return [d for d in days if run_states().get(d) != "success"]
+            if time.monotonic() > deadline:
+                missing = [str(d) for d in days if d not in results]
+                raise OrchestrationError(
+                    f"runs of {', '.join(missing)} did not finish within {timeout / 3600:.0f} h: "
+                    f"see {hints.status()} and the scheduler's log {services.run_dir()}"
+                )
+            time.sleep(POLL_SECONDS)
+    return [results[d] for d in days]
 
 
 def _through_scheduler() -> bool:
@@ -155,10 +310,29 @@ def _through_scheduler() -> bool:
     return scheduler
 
 
-def backfill(start: dt.date, end: dt.date) -> list[dt.date]:
+def _unpause(timeout: float = DAG_WAIT_SECONDS) -> None:
+    """Unpause the DAG, waiting for a freshly started dag-processor to have parsed it.
+
+    A paused DAG's runs, backfills included, are never scheduled.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = _airflow("dags", "unpause", DAG_ID)
+        if result.returncode == 0:
+            return
+        if time.monotonic() > deadline:
+            raise OrchestrationError(
+                f"Airflow does not know the DAG {DAG_ID} after {timeout:.0f} s: see "
+                f"{services.run_dir() / 'dag-processor.log'} and "
+                f"`{AIRFLOW} dags list-import-errors`.\n{result.stderr[-1000:]}"
+            )
+        time.sleep(POLL_SECONDS)
+
+
+def backfill(start: dt.date, end: dt.date) -> list[DayResult]:
     days = dates_between(start, end)
     if _through_scheduler():
-        _airflow("dags", "unpause", DAG_ID, check=True)
+        _unpause()
         result = _airflow(
             "backfill",
             "create",
@@ -174,19 +348,19 @@ def backfill(start: dt.date, end: dt.date) -> list[dt.date]:
             "1",
         )
         if result.returncode != 0:
-            raise RuntimeError(f"airflow backfill create failed:\n{result.stderr[-2000:]}")
+            raise OrchestrationError(
+                f"airflow backfill create failed:\n{result.stderr[-2000:]}\nSee the scheduler's "
+                f"log in {services.run_dir()}; fix what it names, then run the backfill again."
+            )
         return _wait(days)
-    failed = []
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
-    ) as p:
-        task = p.add_task("airflow dags test", total=len(days))
-        for day in days:
-            p.update(task, description=f"airflow dags test {day}")
-            if not _dags_test(day):
-                failed.append(day)
-            p.advance(task)
-    return failed
+    results = []
+    with postgres.started(), _progress(len(days), "airflow dags test") as update:
+        for i, day in enumerate(days):
+            update(i, f"airflow dags test {day}")
+            results.append(_dags_test(day))
+            _report(results[-1])
+        update(len(days), "airflow dags test")
+    return results
 
 
 def shanghai_day_bounds(day: dt.date) -> tuple[str, str]:
@@ -199,9 +373,9 @@ def shanghai_day_bounds(day: dt.date) -> tuple[str, str]:
     return first.isoformat(timespec="seconds"), last.isoformat(timespec="seconds")
 
 
-def rerun(day: dt.date) -> bool:
+def rerun(day: dt.date) -> DayResult:
     if _through_scheduler():
-        _airflow("dags", "unpause", DAG_ID, check=True)  # a paused DAG's runs stay queued
+        _unpause()  # a paused DAG's runs stay queued
         if day in run_states():
             start, end = shanghai_day_bounds(day)
             result = _airflow("tasks", "clear", DAG_ID, "-s", start, "-e", end, "-y")
@@ -209,28 +383,49 @@ def rerun(day: dt.date) -> bool:
             logical = dt.datetime.combine(day, SCHEDULED_TIME, SHANGHAI).isoformat()
             result = _airflow("dags", "trigger", DAG_ID, "-l", logical)
         if result.returncode != 0:
-            raise RuntimeError(f"airflow could not re-run {day}:\n{result.stderr[-2000:]}")
-        return not _wait([day])
-    return _dags_test(day)
+            raise OrchestrationError(f"airflow could not re-run {day}:\n{result.stderr[-2000:]}")
+        return _wait([day])[0]
+    with postgres.started():
+        outcome = _dags_test(day)
+    _report(outcome)
+    return outcome
+
+
+def summarise(results: list[DayResult]) -> int:
+    """Print the end of a backfill and return its exit code (1 if a date failed unexpectedly)."""
+    designed = [r for r in results if failed_as_designed(r)]
+    failed = [r for r in results if not r.ok and r not in designed]
+    ok = len(results) - len(designed) - len(failed)
+    print(f"{ok} of {len(results)} date(s) succeeded", flush=True)
+    if designed:
+        print(
+            f"{len(designed)} date(s) failed as the generator designed them (a file built to be "
+            f"rejected; see the manifest.json beside the landing folder): "
+            + ", ".join(str(r.day) for r in designed),
+            flush=True,
+        )
+    if failed:
+        print(
+            f"{len(failed)} date(s) failed: {', '.join(str(r.day) for r in failed)}\n"
+            f"See {hints.status()} and RUNBOOK.md, fix what each message names, then re-run "
+            "each date:\n" + "\n".join("    " + hints.rerun_through_airflow(r.day) for r in failed),
+            flush=True,
+        )
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = argv or sys.argv[1:]
-    if len(args) == 2 and args[0] == "rerun":
-        ok = rerun(dt.date.fromisoformat(args[1]))
-        console.print(f"{args[1]}: {'succeeded' if ok else '[red]failed[/]'}")
-        return 0 if ok else 1
-    if len(args) == 3 and args[0] == "backfill":
-        start, end = dt.date.fromisoformat(args[1]), dt.date.fromisoformat(args[2])
-        failed = backfill(start, end)
-        if failed:
-            console.print(
-                f"[red]{len(failed)} date(s) failed:[/] {', '.join(map(str, failed))}\n"
-                "See `make status` and RUNBOOK.md, fix the files, then `make rerun DATE=…` for each."
-            )
-            return 1
-        console.print(f"all dates {start}..{end} succeeded")
-        return 0
+    try:
+        if len(args) == 2 and args[0] == "rerun":
+            return summarise([rerun(dt.date.fromisoformat(args[1]))])
+        if len(args) == 3 and args[0] == "backfill":
+            start, end = dt.date.fromisoformat(args[1]), dt.date.fromisoformat(args[2])
+            return summarise(backfill(start, end))
+    except (OrchestrationError, services.ServiceError, postgres.PostgresError) as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 1
     console.print(__doc__)
     return 2
 

@@ -1,10 +1,14 @@
-"""Local services for the demo: Airflow's components started and stopped with pid files.
+"""Local services for the demo: PostgreSQL and Airflow's components, with pid files.
 
-``airflow standalone`` orphans its children on SIGTERM, so each component
-(api-server, scheduler, dag-processor, triggerer) is started here in its own
-process group, with its pid in ``$AIRFLOW_HOME/run/<name>.pid`` and its log in
-``$AIRFLOW_HOME/run/<name>.log``; ``stop`` ends exactly those groups. The
-api-server listens on 127.0.0.1 only.
+Airflow's metadata lives in a PostgreSQL server of the project's own
+(``gridwatch.postgres``: 127.0.0.1 only, generated password). ``airflow
+standalone`` orphans its children on SIGTERM, so each component (api-server,
+scheduler, dag-processor, triggerer) is started here in its own process group,
+with its pid in ``$AIRFLOW_HOME/run/<name>.pid`` and its log in
+``$AIRFLOW_HOME/run/<name>.log``; ``stop`` ends exactly those groups, then the
+database. The api-server listens on 127.0.0.1 only.
+
+    python -m gridwatch.services init | up | down | status
 """
 
 from __future__ import annotations
@@ -20,7 +24,21 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from gridwatch import postgres
+
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+POOL = ("gridwatch_warehouse", "1", "DuckDB warehouse: one writer")
+
+# Airflow on 2 cores: the DAG's tasks share a one-slot pool, so two executor slots
+# (one task and a sensor or a retry) are enough; one process each for the api-server
+# and the DAG parser. The operator's environment wins over these.
+SERVICE_SETTINGS = {
+    "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+    "AIRFLOW__CORE__PARALLELISM": "2",
+    "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "2",
+    "AIRFLOW__API__WORKERS": "1",
+    "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+}
 
 
 def airflow_home() -> Path:
@@ -39,6 +57,28 @@ def api_port() -> int:
 
 def health_url() -> str:
     return f"http://127.0.0.1:{api_port()}/api/v2/monitor/health"
+
+
+def passwords_file() -> Path:
+    """Where Airflow's simple auth manager keeps the generated admin password."""
+    return airflow_home() / "simple_auth_manager_passwords.json.generated"
+
+
+def airflow_env() -> dict[str, str]:
+    """The environment of every Airflow process gridwatch starts for this Airflow home.
+
+    A home whose metadata is in PostgreSQL (``make setup``) gets its URL and the
+    2-core settings; a home without one (tests' ``airflow dags test``) keeps SQLite.
+    """
+    env = dict(os.environ)
+    if postgres.initialised():
+        env.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", postgres.url())
+        for key, value in SERVICE_SETTINGS.items():
+            env.setdefault(key, value)
+    env.setdefault(
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f"http://127.0.0.1:{api_port()}/execution/"
+    )
+    return env
 
 
 COMPONENTS: dict[str, list[str]] = {
@@ -83,10 +123,7 @@ def start(name: str) -> ComponentState:
     if current.running:
         return current
     args = [a.replace("{port}", str(api_port())) for a in COMPONENTS[name]]
-    env = dict(os.environ)
-    env.setdefault(
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f"http://127.0.0.1:{api_port()}/execution/"
-    )
+    env = airflow_env()
     log = (run_dir() / f"{name}.log").open("ab")
     process = subprocess.Popen(
         [AIRFLOW, *args],
@@ -148,38 +185,108 @@ def wait_healthy(timeout: float = 120.0) -> bool:
     return False
 
 
+class ServiceError(RuntimeError):
+    """A service did not start: the message names its log and what to do."""
+
+
+def _airflow_step(log: Path, *args: str) -> None:
+    with log.open("ab") as out:
+        result = subprocess.run(
+            [AIRFLOW, *args], stdout=out, stderr=subprocess.STDOUT, env=airflow_env()
+        )
+    if result.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+        raise ServiceError(f"`airflow {' '.join(args)}` failed; the end of {log}:\n{tail}")
+
+
+def init() -> Path:
+    """Create the metadata database (PostgreSQL), migrate it and create the pool.
+
+    Idempotent; leaves PostgreSQL as it found it (running or not). Returns the log.
+    """
+    log = airflow_home() / "db-migrate.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("")
+    with postgres.started():
+        _airflow_step(log, "db", "migrate")
+        _airflow_step(log, "pools", "set", *POOL)
+    return log
+
+
+def protect_passwords_file() -> Path:
+    """Create the generated-password file owner-only before Airflow writes into it.
+
+    Airflow opens it for appending and keeps the mode of an existing file.
+    """
+    path = passwords_file()
+    if not path.exists():
+        postgres.write_secret(path, "")
+    path.chmod(0o600)
+    return path
+
+
 def up(components: tuple[str, ...] = tuple(COMPONENTS)) -> list[ComponentState]:
+    if postgres.initialised():
+        postgres.start()
+    elif "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in os.environ:
+        # SQLite cannot take the components' concurrent writes ("database is locked")
+        raise ServiceError(
+            f"{airflow_home()} has no PostgreSQL metadata database yet: run `make setup` "
+            "(or python -m gridwatch.services init) first"
+        )
+    protect_passwords_file()
     states = [start(name) for name in components]
     if "api-server" in components and not wait_healthy():
         log = run_dir() / "api-server.log"
-        raise RuntimeError(f"Airflow api-server did not become healthy; see {log}")
+        raise ServiceError(
+            f"the Airflow api-server did not answer {health_url()}; see {log}. If port "
+            f"{api_port()} is taken, stop what holds it or set AIRFLOW_PORT, then `make down` "
+            "and `make airflow-up`."
+        )
     return states
 
 
 def down() -> list[str]:
-    return [name for name in reversed(tuple(COMPONENTS)) if stop(name)]
+    stopped = [name for name in reversed(tuple(COMPONENTS)) if stop(name)]
+    if postgres.stop():
+        stopped.append("postgres")
+    return stopped
+
+
+def print_status() -> None:
+    db = postgres.pid()
+    if postgres.initialised():
+        where = f"{postgres.display_url()}, data {postgres.data_dir()}"
+        print(f"{'postgres':14s} {'running (pid ' + str(db) + ')' if db else 'stopped'}  {where}")
+    else:
+        print(f"{'postgres':14s} not set up (make setup)")
+    for name in COMPONENTS:
+        s = state(name)
+        print(f"{name:14s} {'running (pid ' + str(s.pid) + ')' if s.running else 'stopped'}")
+    print(f"{'api health':14s} {'ok' if healthy() else 'not answering'} ({health_url()})")
 
 
 def main(argv: list[str] | None = None) -> int:
     command = (argv or sys.argv[1:] or ["status"])[0]
-    if command == "up":
-        for s in up():
-            print(f"{s.name:14s} pid {s.pid}")
-        print(
-            f"Airflow UI: http://127.0.0.1:{api_port()}/  (user admin; password in "
-            f"{airflow_home() / 'simple_auth_manager_passwords.json.generated'})"
-        )
-    elif command == "down":
-        stopped = down()
-        print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
-    else:
-        for name in COMPONENTS:
-            s = state(name)
+    try:
+        if command == "init":
+            log = init()
+            print(f"Airflow metadata: {postgres.display_url()} (migrated; log {log})")
+        elif command == "up":
+            for s in up():
+                print(f"{s.name:14s} pid {s.pid}")
             print(
-                f"{name:14s} {'running' if s.running else 'stopped'}"
-                + (f" (pid {s.pid})" if s.running else "")
+                f"Airflow UI: http://127.0.0.1:{api_port()}/  (user admin; password in "
+                f"{passwords_file()})"
             )
-        print(f"api health: {'ok' if healthy() else 'not answering'} ({health_url()})")
+        elif command == "down":
+            stopped = down()
+            print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+        else:
+            print_status()
+    except (ServiceError, postgres.PostgresError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
