@@ -192,6 +192,10 @@ def batch_files(con: duckdb.DuckDBPyConnection, feed: str, day: dt.date) -> pd.D
     )
 
 
+# An ID number Excel stored as a number: scientific notation, or 15 kept digits and 000.
+EXCEL_NUMBER_ID = r"[0-9](\.[0-9]+)?E\+?[0-9]+|[0-9]{15}000"
+
+
 def _expected_sql(rule: str) -> str:
     if rule == "daily":
         return "true"
@@ -216,6 +220,11 @@ def batch_delivery(
     shares = {
         "invalid_id_share": (
             "count(*) filter (where id_number is not null and not id_valid)",
+            "count(*) filter (where id_number is not null)",
+        ),
+        "excel_number_id_share": (
+            f"count(*) filter (where id_number is not null and not id_valid "
+            f"and regexp_full_match(id_number, '{EXCEL_NUMBER_ID}'))",
             "count(*) filter (where id_number is not null)",
         ),
         "invalid_phone_share": (

@@ -174,15 +174,18 @@ SHARE_CHECKS: dict[str, dict[str, tuple[Severity, ...]]] = {
     "push_list": {
         "quarantine_share": BOTH,
         "invalid_id_share": BOTH,  # identity decides one person, one file (§7)
+        "excel_number_id_share": (WARNING,),
         "invalid_phone_share": (WARNING,),
     },
     "verification": {
         "quarantine_share": BOTH,
         "invalid_id_share": (WARNING,),  # a cross-check only: no number depends on it
+        "excel_number_id_share": (WARNING,),
     },
     "checkpoint": {
         "quarantine_share": BOTH,
         "invalid_id_share": BOTH,  # sightings of pushed persons depend on it
+        "excel_number_id_share": (WARNING,),
         "invalid_phone_share": (WARNING,),
         "unreadable_temperature_share": (WARNING,),
     },
@@ -201,6 +204,12 @@ SHARE_NOTES = {
         "Share of identity numbers that fail the check-digit rules. A whole column going bad "
         "usually means a spreadsheet turned ID numbers into numbers (lost digits) or a column "
         "was mapped wrongly: ask the sender to re-export the IDs as text, " + RERUN
+    ),
+    "excel_number_id_share": (
+        "Share of identity numbers that Excel turned into numbers (shown as 1.10101E+17, or "
+        "18 digits whose last three became 000): the rows are kept, but these persons cannot "
+        "be identified by ID. Ask the sender to format the ID column as text (or type a "
+        "leading ') and re-send the file, " + RERUN
     ),
     "invalid_uscc_share": (
         "Share of credit codes (USCC) that fail the GB 32100 check. A high share means a "
@@ -334,7 +343,7 @@ def batch_files_suite(feed: Feed) -> SuiteSpec:
         checks=(
             in_set(
                 "status",
-                ["LOADED", "DUPLICATE"],
+                ["LOADED", "DUPLICATE", "IGNORED"],
                 BLOCKING,
                 "A file of the delivery was REJECTED, so the day is incomplete. Fix or remove "
                 "the file named here (see its error in `gridwatch status --date D`), " + RERUN,
