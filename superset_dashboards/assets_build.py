@@ -917,6 +917,13 @@ class Filter:
     description: str = ""
 
 
+# Roles (manage.py creates them). A dashboard lists the roles that see it (Superset's
+# DASHBOARD_RBAC); the Admin sees every dashboard.
+LEADER = "Leader"
+ANALYST = "Analyst"
+STREET_LEADER = "StreetLeader"
+
+
 @dataclass
 class Dashboard:
     key: str
@@ -925,6 +932,7 @@ class Dashboard:
     intro: str
     rows: list[list[tuple[Chart, int, int]]]
     filters: list[Filter]
+    roles: tuple[str, ...] = (LEADER, ANALYST)
 
     @property
     def uuid(self) -> str:
@@ -1179,11 +1187,108 @@ PIPELINE = Dashboard(
 )
 
 # fmt: on
-DASHBOARDS = [COVERAGE, ENTERPRISE, CHECKPOINTS, PIPELINE]
-# The datasets each role may read (the Leader sees every dashboard; the street leader
-# the three whose rows carry a street).
-PIPELINE_DATASETS = sorted({c.dataset for c in PIPELINE.charts})
-BUSINESS_DATASETS = sorted({c.dataset for d in DASHBOARDS[:3] for c in d.charts})
+
+
+def is_city_wide(c: Chart) -> bool:
+    """A chart that means nothing for one street: rows without a street, or a comparison
+    of streets (one bar or table row per street)."""
+    per_street = c.params.get("x_axis") == "street_name" or (
+        c.viz == "table" and c.params.get("groupby") == ["street_name"]
+    )
+    return per_street or not c.ds.has("street_code")
+
+
+def street_rows(rows: list[list[tuple[Chart, int, int]]]) -> list[list[tuple[Chart, int, int]]]:
+    """The rows without city-wide charts; a row that lost charts is widened to 12 again."""
+    out = []
+    for row in rows:
+        kept = [(c, w, h) for c, w, h in row if not is_city_wide(c)]
+        if not kept:
+            continue
+        if len(kept) < len(row):
+            total = sum(w for _, w, _ in kept)
+            widths = [w * 12 // total for _, w, _ in kept]
+            widths[-1] += 12 - sum(widths)
+            kept = [(c, width, h) for (c, _, h), width in zip(kept, widths, strict=True)]
+        out.append(kept)
+    return out
+
+
+def street_view(d: Dashboard, filters: list[Filter]) -> Dashboard:
+    """The street leader's version of ``d``: the same charts minus the city-wide ones.
+
+    Row-level security keeps a street leader to one street, so a chart without a street
+    would say "no results" and a per-street comparison would show one row.
+    """
+    for f in filters:
+        assert not f.dataset or DS[f.dataset].has("street_code"), (d.key, f.id)
+    return Dashboard(
+        f"{d.key}_street",
+        f"{d.title}（本街道）",
+        f"{d.slug}-street",
+        d.intro + "\n\n本看板只含本街道的数据，不含全市口径的图表（各专项核查覆盖、各街道对比）。",
+        street_rows(d.rows),
+        filters,
+        roles=(STREET_LEADER,),
+    )
+
+
+def community_filter(dataset: str, parent: str | None = None) -> Filter:
+    return Filter("NATIVE_FILTER-community", "社区", "community_name", dataset, parent)
+
+
+# One street: no street filter; the topic filter reads the street's backlog (the per-topic
+# coverage mart has no street).
+STREET_VIEWS = [
+    street_view(
+        COVERAGE,
+        [
+            DATE_FILTER,
+            community_filter("coverage_daily"),
+            Filter("NATIVE_FILTER-topic", "专项", "topic", "backlog"),
+        ],
+    ),
+    street_view(
+        ENTERPRISE,
+        [
+            DATE_FILTER,
+            community_filter("enterprise_status"),
+            Filter("NATIVE_FILTER-category", "企业类型", "category_label", "enterprise_status"),
+        ],
+    ),
+    street_view(
+        CHECKPOINTS,
+        [
+            DATE_FILTER,
+            community_filter("checkpoint_daily"),
+            Filter(
+                "NATIVE_FILTER-checkpoint",
+                "卡点",
+                "checkpoint_code",
+                "checkpoint_daily",
+                "NATIVE_FILTER-community",
+            ),
+        ],
+    ),
+]
+DASHBOARDS = [COVERAGE, ENTERPRISE, CHECKPOINTS, PIPELINE, *STREET_VIEWS]
+
+
+def _charts() -> list[Chart]:
+    """Every chart once (a street view shares its charts with the Leader's dashboard)."""
+    charts: dict[str, Chart] = {}
+    for d in DASHBOARDS:
+        for c in d.charts:
+            assert charts.setdefault(c.key, c) is c, f"two charts with the key {c.key}"
+    return list(charts.values())
+
+
+CHARTS = _charts()
+
+
+def role_datasets(role: str) -> list[str]:
+    """The datasets a role may read: those of the dashboards it sees."""
+    return sorted({c.dataset for d in DASHBOARDS if role in d.roles for c in d.charts})
 
 
 def chart_yaml(c: Chart) -> dict[str, Any]:
@@ -1352,13 +1457,10 @@ def build(out: Path) -> dict[str, Any]:
     }
     for d in DATASETS:
         files[f"datasets/{DATABASE_FILE}/{d.table_name}.yaml"] = dataset_yaml(d)
-    seen: set[str] = set()
+    for c in CHARTS:
+        _check_chart(c)
+        files[f"charts/{c.key}.yaml"] = chart_yaml(c)
     for dash in DASHBOARDS:
-        for c in dash.charts:
-            assert c.key not in seen, f"duplicate chart key {c.key}"
-            seen.add(c.key)
-            _check_chart(c)
-            files[f"charts/{c.key}.yaml"] = chart_yaml(c)
         files[f"dashboards/{dash.slug}.yaml"] = dashboard_yaml(dash)
     for name, content in files.items():
         path = out / name

@@ -4,11 +4,14 @@ Run with the Superset venv (it has Playwright; the browser is /usr/bin/chromium,
 downloaded one). Prints one JSON document on stdout:
 
     browser_check.py --url http://127.0.0.1:8088 --user leader --password-file F \
-        --dashboards gridwatch-coverage,gridwatch-pipeline --out DIR [--sqllab]
+        --dashboards gridwatch-coverage,gridwatch-pipeline --out DIR [--sqllab] \
+        [--create-buttons]
 
 For each dashboard: the charts it holds, the chart-data responses (saved under
-DIR/responses/), errors shown by any chart, the big-number values by chart title, a
-full-page screenshot, and the chart-data request payloads (for the benchmark).
+DIR/responses/) with their row counts, errors or "no results" shown by any chart, the
+big-number values by chart title, a full-page screenshot, and the chart-data request
+payloads (for the benchmark). With --create-buttons: the buttons that create something
+(a "+" icon: "+ 看板", "+ 图表", the menu's "+") on the pages a user lands on.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1600, "height": 1000}
 SLICE_ID = re.compile(r"%22slice_id%22%3A(\d+)|\"slice_id\":\s*(\d+)")
+# Pages with create buttons: where a user lands after login, and the lists.
+CREATE_PAGES = ["/superset/welcome/", "/dashboard/list/", "/chart/list/"]
 
 WAIT_JS = """
 () => {
@@ -53,14 +58,24 @@ READ_JS = """
   const big = c.querySelector('.header-line');
   const err = c.querySelector('.ant-alert-error, .ant-alert-warning, [role="alert"]');
   const canvas = c.querySelector('canvas, svg, table, .header-line, .ant-empty');
+  // Superset's empty state: "No results were returned for this query" (zh: 此查询没有数据返回)
+  const text = c.innerText;
   return {
     title: title ? title.innerText.trim() : null,
     big_number: big ? big.innerText.trim() : null,
     error: err ? err.innerText.trim().slice(0, 500) : null,
     empty: !!c.querySelector('.ant-empty, [data-test="empty-state"]'),
+    no_data: /没有数据返回|No results/i.test(text),
     rendered: !!canvas,
   };
 })
+"""
+
+# Anything clickable with a "+" icon: create a dashboard, a chart, a query...
+CREATE_JS = """
+() => [...document.querySelectorAll('button, a, [role="button"], [role="menuitem"]')]
+  .filter(e => e.querySelector('[aria-label="plus"], .anticon-plus, .fa-plus'))
+  .map(e => e.innerText.trim() || e.getAttribute('data-test') || 'plus')
 """
 
 
@@ -124,8 +139,10 @@ def open_dashboard(page: Any, base: str, slug: str, out: Path, timeout: float) -
         key = int(m.group(1) or m.group(2)) if m else -len(payloads) - 1
         (resp_dir / f"{key}.json").write_text(body)
         errors = []
+        rows = 0
         try:
             for result in json.loads(body).get("result") or []:
+                rows += result.get("rowcount") or 0
                 if result.get("error") or result.get("status") == "failed":
                     errors.append(result.get("error") or result.get("status"))
         except (ValueError, AttributeError):
@@ -133,7 +150,7 @@ def open_dashboard(page: Any, base: str, slug: str, out: Path, timeout: float) -
         if r.status != 200:
             errors.append(f"HTTP {r.status}: {body[:300]}")
         if m:
-            responses[key] = {"status": r.status, "errors": errors}
+            responses[key] = {"status": r.status, "errors": errors, "rows": rows}
         payloads.append(
             {"slug": slug, "slice_id": key if m else None, "url": r.url.replace(base, ""),
              "method": r.request.method, "body": r.request.post_data}
@@ -191,6 +208,23 @@ def open_dashboard(page: Any, base: str, slug: str, out: Path, timeout: float) -
     }
 
 
+def settled(page: Any) -> None:
+    """Wait until the single-page app has drawn (no request pending, then a moment)."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1000)
+
+
+def create_buttons(page: Any, base: str, out: Path) -> dict[str, Any]:
+    """The create buttons on the landing page and on CREATE_PAGES (path -> texts)."""
+    found = {"landing": page.evaluate(CREATE_JS)}
+    for path in CREATE_PAGES:
+        page.goto(base + path)
+        settled(page)
+        found[path] = page.evaluate(CREATE_JS)
+        page.screenshot(path=str(out / f"page{path.rstrip('/').replace('/', '_')}.png"))
+    return found
+
+
 def check_sqllab(page: Any, base: str, shot: Path) -> dict[str, Any]:
     api = page.request.get(f"{base}/api/v1/sqllab/")
     resp = page.goto(f"{base}/sqllab/")
@@ -207,6 +241,12 @@ def check_sqllab(page: Any, base: str, shot: Path) -> dict[str, Any]:
     }
 
 
+def dashboard_list(page: Any, base: str) -> list[str]:
+    """The slugs of the dashboards the logged-in user's dashboard list shows."""
+    lst = page.request.get(f"{base}/api/v1/dashboard/?q=(page_size:100)")
+    return sorted(d["slug"] for d in lst.json()["result"]) if lst.status == 200 else []
+
+
 def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
@@ -214,9 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--url", required=True)
     ap.add_argument("--user", required=True)
     ap.add_argument("--password-file", required=True, type=Path)
-    ap.add_argument("--dashboards", default="")
+    ap.add_argument("--dashboards", default="", help="slugs, or 'listed': every dashboard "
+                    "the user's dashboard list shows")  # fmt: skip
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--sqllab", action="store_true")
+    ap.add_argument("--create-buttons", action="store_true")
     ap.add_argument("--timeout", type=float, default=90)
     args = ap.parse_args(argv)
     password = json.loads(args.password_file.read_text())[args.user]
@@ -227,17 +269,20 @@ def main(argv: list[str] | None = None) -> int:
         try:
             page = new_page(browser, args.url)
             login(page, args.url, args.user, password)
+            settled(page)
             report["landing_url"] = page.url
-            for slug in filter(None, args.dashboards.split(",")):
+            if args.create_buttons:
+                report["create_buttons"] = create_buttons(page, args.url, args.out / args.user)
+            report["dashboard_list"] = dashboard_list(page, args.url)
+            slugs = args.dashboards.split(",")
+            if args.dashboards == "listed":
+                slugs = report["dashboard_list"]
+            for slug in filter(None, slugs):
                 report["dashboards"].append(
                     open_dashboard(page, args.url, slug, args.out / args.user, args.timeout)
                 )
             if args.sqllab:
                 report["sqllab"] = check_sqllab(page, args.url, args.out / args.user / "sqllab.png")
-            lst = page.request.get(f"{args.url}/api/v1/dashboard/?q=(page_size:100)")
-            report["dashboard_list"] = (
-                sorted(d["slug"] for d in lst.json()["result"]) if lst.status == 200 else []
-            )
         finally:
             browser.close()
     json.dump(report, sys.stdout, ensure_ascii=False)

@@ -31,6 +31,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +46,13 @@ os.environ.setdefault("SUPERSET_LOAD_EXAMPLES", "no")
 
 sys.path.insert(0, str(HERE))
 from assets_build import (  # noqa: E402
-    BUSINESS_DATASETS,
+    ANALYST,
+    DASHBOARDS,
     DATASETS,
-    PIPELINE_DATASETS,
+    LEADER,
     SERVING_URI_PLACEHOLDER,
+    STREET_LEADER,
+    role_datasets,
     uid,
 )
 from marts_schema import MARTS  # noqa: E402
@@ -57,6 +61,7 @@ DB_UUID = uid("database", "gridwatch_serving")
 PASSWORDS = HOME / "passwords.json"
 PID_FILE = HOME / "superset.pid"
 LOG_FILE = HOME / "superset.log"
+INIT_LOG = HOME / "init.log"
 INIT_MARKER = HOME / "init.json"
 STREET_FILE = HOME / "street_leader.json"
 HOST = "127.0.0.1"
@@ -64,9 +69,9 @@ HOST = "127.0.0.1"
 # username -> (role, first name, last name)
 USERS = {
     "admin": ("Admin", "系统", "管理员"),
-    "leader": ("Leader", "指挥部", "领导"),
-    "analyst": ("Analyst", "数据", "分析员"),
-    "street_leader": ("StreetLeader", "街道", "领导"),
+    "leader": (LEADER, "指挥部", "领导"),
+    "analyst": (ANALYST, "数据", "分析员"),
+    "street_leader": (STREET_LEADER, "街道", "领导"),
 }
 
 
@@ -142,23 +147,56 @@ def cmd_init(args: argparse.Namespace) -> None:
     done = json.loads(INIT_MARKER.read_text()) if INIT_MARKER.exists() else None
     with app.app_context():
         if done != fp or args.force:
-            # What `superset db upgrade` and `superset init` do, in this one process.
-            from flask_migrate import upgrade
-            from superset import appbuilder, db
-            from superset import security_manager as sm
-
-            log("superset db upgrade ...")
-            with contextlib.redirect_stdout(sys.stderr):
-                upgrade()
-            log("superset init (roles and permissions) ...")
-            appbuilder.add_permissions(update_perms=True)
-            sm.sync_role_definitions()
-            db.session.commit()
+            log(f"superset db upgrade and init (their log: {INIT_LOG}) ...")
+            with logged_to(INIT_LOG):
+                upgrade_and_init()
         else:
             log("metadata database already initialised")
         ensure_user("admin", pw["admin"])
     INIT_MARKER.write_text(json.dumps(fp))
     log(f"init done in {time.monotonic() - t0:.1f}s (passwords in {PASSWORDS})")
+
+
+def upgrade_and_init() -> None:
+    """What `superset db upgrade` and `superset init` do, in this one process."""
+    from flask_migrate import upgrade
+    from superset import appbuilder, db
+    from superset import security_manager as sm
+
+    upgrade()
+    appbuilder.add_permissions(update_perms=True)
+    sm.sync_role_definitions()
+    db.session.commit()
+
+
+@contextlib.contextmanager
+def logged_to(path: Path) -> Iterator[None]:
+    """Send stdout, stderr and every log record of the block to ``path`` (appended).
+
+    Alembic's env.py reconfigures logging from its ini file (INFO to stderr): hundreds of
+    migration lines a person need not read unless something fails.
+    """
+    import logging
+
+    root = logging.getLogger()
+    saved = {name: (lg.handlers[:], lg.level, lg.propagate, lg.disabled)
+             for name, lg in [("", root), *logging.Logger.manager.loggerDict.items()]
+             if isinstance(lg, logging.Logger)}  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} superset db upgrade and init\n")
+        fh.flush()
+        try:
+            with contextlib.redirect_stdout(fh), contextlib.redirect_stderr(fh):
+                yield
+        except BaseException:
+            print(f"ERROR: see {path}", file=sys.stderr)
+            raise
+        finally:
+            for name, (handlers, level, propagate, disabled) in saved.items():
+                lg = logging.getLogger(name or None)
+                lg.handlers[:] = handlers
+                lg.level, lg.propagate, lg.disabled = level, propagate, disabled
 
 
 _APP: Any = None
@@ -178,6 +216,7 @@ def create_app() -> Any:
 
     warnings.filterwarnings("ignore", module="sqlalchemy")
     warnings.filterwarnings("ignore", message=".*flush process.*")
+    warnings.filterwarnings("ignore", message=".*inner-flush event handlers.*")
     logging.getLogger("superset").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # Superset prints "Loaded your LOCAL configuration..." on stdout: keep stdout ours.
@@ -407,7 +446,8 @@ def choose_street(serving: Path) -> tuple[str, str]:
 
 
 def sync_access(serving: Path, pw: dict[str, str]) -> None:
-    """Roles Leader, Analyst, StreetLeader (+ RLS) and their example users; idempotent."""
+    """Roles Leader, Analyst, StreetLeader (+ RLS), who sees which dashboard, and the
+    example users; idempotent."""
     from superset import db
     from superset import security_manager as sm
     from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
@@ -443,9 +483,9 @@ def sync_access(serving: Path, pw: dict[str, str]) -> None:
         pvm("can_log", "Superset"),  # the dashboard's UI event log
     ]
     roles = {
-        "Leader": viewer + ds_access(BUSINESS_DATASETS + PIPELINE_DATASETS),
-        "StreetLeader": viewer + ds_access(BUSINESS_DATASETS),
-        "Analyst": [p for p in pvms if sm._is_gamma_pvm(p) or sm._is_sql_lab_pvm(p)]
+        LEADER: viewer + ds_access(role_datasets(LEADER)),
+        STREET_LEADER: viewer + ds_access(role_datasets(STREET_LEADER)),
+        ANALYST: [p for p in pvms if sm._is_gamma_pvm(p) or sm._is_sql_lab_pvm(p)]
         + [pvm("database_access", database.perm)]
         + ds_access([d.key for d in DATASETS]),
     }
@@ -453,19 +493,22 @@ def sync_access(serving: Path, pw: dict[str, str]) -> None:
         role = sm.find_role(name) or sm.add_role(name)
         role.permissions = list(dict.fromkeys(perms))
     db.session.commit()
+    sync_dashboard_roles()
 
     code, name = choose_street(serving)
     street_sql = code.replace("'", "''")
-    leader_role = sm.find_role("StreetLeader")
+    leader_role = sm.find_role(STREET_LEADER)
+    street_ds = role_datasets(STREET_LEADER)
     rls = {
         "gridwatch: street leader sees one street": (
             f"street_code = '{street_sql}'",
-            [k for k in BUSINESS_DATASETS if _has_col(ds[k], "street_code")],
+            [k for k in street_ds if _has_col(ds[k], "street_code")],
         ),
-        # City-wide per-topic marts carry no street: nothing for a street leader.
+        # A dataset without a street (none today: street views drop such charts) shows
+        # a street leader nothing rather than the whole city.
         "gridwatch: street leader has no city-wide topic rows": (
             "1 = 0",
-            [k for k in BUSINESS_DATASETS if not _has_col(ds[k], "street_code")],
+            [k for k in street_ds if not _has_col(ds[k], "street_code")],
         ),
     }
     for rls_name, (clause, keys) in rls.items():
@@ -486,6 +529,19 @@ def sync_access(serving: Path, pw: dict[str, str]) -> None:
         json.dumps({"street_code": code, "street_name": name}, ensure_ascii=False)
     )
     log(f"roles Leader, Analyst, StreetLeader synced; street leader sees {name} ({code})")
+
+
+def sync_dashboard_roles() -> None:
+    """Each dashboard is seen by the roles its definition names (DASHBOARD_RBAC is on):
+    a street leader gets the street views, not the city-wide dashboards."""
+    from superset import db
+    from superset import security_manager as sm
+    from superset.models.dashboard import Dashboard
+
+    for d in DASHBOARDS:
+        dash = db.session.query(Dashboard).filter_by(uuid=d.uuid).one()
+        dash.roles = [sm.find_role(r) for r in d.roles]
+    db.session.commit()
 
 
 def _has_col(table: Any, column: str) -> bool:
@@ -528,6 +584,7 @@ def inventory() -> dict[str, Any]:
         out["dashboards"].append(
             {"uuid": str(d.uuid), "id": d.id, "name": d.dashboard_title, "slug": d.slug,
              "charts": sorted(s.id for s in d.slices),
+             "roles": sorted(r.name for r in d.roles),
              "hash": h(d.position_json, d.json_metadata, d.published)}
         )  # fmt: skip
     out["counts"] = {k: len(v) for k, v in out.items() if isinstance(v, list)}

@@ -10,19 +10,24 @@ Checks: the import is idempotent (twice, once in process and once through the ru
 server's API: same objects, same ids, same content); an invalid bundle fails loudly and
 changes nothing; as a Leader every chart of every dashboard renders without error in
 Debian's Chromium, the backlog KPI equals the mart, SQL Lab is refused; the street leader
-sees only their street; the Analyst has SQL Lab. Screenshots are kept in
+sees only their street, on street views where every chart has data; a Leader sees no
+button that creates something (it would end in 403); the legacy explore_json endpoint
+answers a clean 4xx; the Analyst has SQL Lab. Screenshots are kept in
 ``data/superset/screenshots/`` (untracked) for a person to look at.
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -44,7 +49,13 @@ DASHBOARDS = {
     "gridwatch-checkpoints": "卡点",
     "gridwatch-pipeline": "数据管道健康",
 }
-EXPECTED_COUNTS = {"databases": 1, "datasets": 20, "charts": 50, "dashboards": 4}
+# The street leader's views of the three business dashboards (no city-wide charts).
+STREET_VIEWS = {
+    "gridwatch-coverage-street": "核查覆盖与积压（本街道）",
+    "gridwatch-enterprise-street": "企业复工复产（本街道）",
+    "gridwatch-checkpoints-street": "卡点（本街道）",
+}
+EXPECTED_COUNTS = {"databases": 1, "datasets": 20, "charts": 50, "dashboards": 7}
 
 _missing = [str(p) for p in (PY, CHROMIUM) if not p.exists()]
 if _missing and os.environ.get("CI"):
@@ -116,6 +127,23 @@ class Superset:
         except urllib.error.HTTPError as exc:
             return exc.code
 
+    def web_session(self, user: str) -> tuple[urllib.request.OpenerDirector, str]:
+        """A browser-like cookie session (the legacy views take no JWT) and its CSRF token."""
+        pw = json.loads((self.home / "passwords.json").read_text())[user]
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        with opener.open(self.url + "/login/", timeout=60) as r:
+            page = r.read().decode()
+        csrf = re.search(r'id="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+            r'name="csrf_token"[^>]*value="([^"]+)"', page
+        )
+        assert csrf, "no CSRF token on the login page"
+        form = {"username": user, "password": pw, "csrf_token": csrf.group(1)}
+        with opener.open(self.url + "/login/", urllib.parse.urlencode(form).encode()) as r:
+            assert "/login" not in r.url, f"login as {user} failed"
+        return opener, csrf.group(1)
+
     def browser(self, user: str, *extra: str) -> dict[str, Any]:
         out = self.root / "browser"
         res = subprocess.run(
@@ -158,6 +186,7 @@ def superset(tmp_path_factory, serving) -> Any:
     s = Superset(tmp_path_factory.mktemp("superset"), serving)
     first = s.manage("dashboards")  # what `make dashboards` runs: init + import
     assert "street leader sees" in first.stdout
+    s.first_output = first
     s.first_inventory = s.last_inventory()
     s.manage("start")
     try:
@@ -204,6 +233,14 @@ def assert_all_charts_fine(d: dict[str, Any]) -> None:
     assert Path(d["screenshot"]).stat().st_size > 10_000
 
 
+def assert_every_chart_has_data(d: dict[str, Any]) -> None:
+    """No chart says "此查询没有数据返回" / "No results": each query returned rows."""
+    empty = [c["title"] for c in d["cards"] if c["no_data"] or c["empty"]]
+    assert not empty, f"{d['slug']}: charts without data: {empty}"
+    no_rows = {k: v for k, v in d["chart_data"].items() if not v["rows"]}
+    assert not no_rows, f"{d['slug']}: chart-data responses without rows: {no_rows}"
+
+
 # ------------------------------------------------------------------------------ tests
 
 
@@ -224,7 +261,8 @@ def test_dbt_exposures_link_to_the_imported_dashboards() -> None:
         for path in (SD / "assets" / "dashboards").glob("*.yaml")
     }
     linked = {e["url"].rstrip("/").rsplit("/", 1)[-1] for e in exposures}
-    assert linked == slugs
+    # A street view shows a subset of its dashboard's charts: same lineage, no exposure.
+    assert linked == slugs - set(STREET_VIEWS)
 
 
 def test_import_is_idempotent(superset) -> None:
@@ -235,7 +273,13 @@ def test_import_is_idempotent(superset) -> None:
         assert len(uuids) == len(set(uuids)), kind
     db = first["databases"][0]
     assert db["name"] == "gridwatch 服务库（只读）"
-    assert {d["name"] for d in first["dashboards"]} == set(DASHBOARDS.values())
+    assert {d["name"] for d in first["dashboards"]} == {
+        *DASHBOARDS.values(),
+        *STREET_VIEWS.values(),
+    }
+    roles = {d["slug"]: d["roles"] for d in first["dashboards"]}
+    assert roles == {**{s: ["Analyst", "Leader"] for s in DASHBOARDS},
+                     **{s: ["StreetLeader"] for s in STREET_VIEWS}}  # fmt: skip
     # Again, through the running server's assets API: nothing changes, nothing added.
     res = superset.manage("import", "--url", superset.url)
     assert "import took" in res.stdout
@@ -266,8 +310,13 @@ def test_invalid_bundle_fails_loudly_and_changes_nothing(superset, tmp_path) -> 
 
 
 def test_leader_sees_every_dashboard_rendered_in_chromium(superset) -> None:
-    report = superset.browser("leader", "--dashboards", ",".join(DASHBOARDS), "--sqllab")
+    report = superset.browser(
+        "leader", "--dashboards", ",".join(DASHBOARDS), "--sqllab", "--create-buttons"
+    )
     assert sorted(report["dashboard_list"]) == sorted(DASHBOARDS)
+    # No "+ 看板" / "+ 图表": a Leader may not create; such buttons would end in 403.
+    assert "/dashboard/list/" in report["landing_url"]
+    assert not any(report["create_buttons"].values()), report["create_buttons"]
     for d in report["dashboards"]:
         assert_all_charts_fine(d)
         assert d["title"] == DASHBOARDS[d["slug"]]
@@ -293,12 +342,13 @@ def test_street_leader_sees_only_their_street(superset) -> None:
                                          "FROM marts.mart_coverage_daily"))  # fmt: skip
     others = {n for c, n in names.items() if c != street["street_code"] and n}
     assert others, "the serving file needs at least two streets for this check"
-    slugs = ["gridwatch-coverage", "gridwatch-enterprise"]
-    report = superset.browser("street_leader", "--dashboards", ",".join(slugs))
-    assert "gridwatch-pipeline" not in report["dashboard_list"]
+    report = superset.browser("street_leader", "--dashboards", "listed")
+    assert report["dashboard_list"] == sorted(STREET_VIEWS)
     seen_own = False
     for d in report["dashboards"]:
         assert_all_charts_fine(d)
+        assert_every_chart_has_data(d)
+        assert d["title"] == STREET_VIEWS[d["slug"]]
         for f in (superset.root / "browser" / "street_leader" / "responses" / d["slug"]).glob(
             "*.json"
         ):
@@ -309,9 +359,59 @@ def test_street_leader_sees_only_their_street(superset) -> None:
         leaked = sorted(n for n in others if n in d["page_text"])
         assert not leaked, f"{d['slug']}: page shows other streets {leaked}"
     assert seen_own, "the street leader's own street is never shown"
-    coverage = report["dashboards"][0]
+    coverage = next(d for d in report["dashboards"] if d["slug"] == "gridwatch-coverage-street")
     want = last_day_totals(superset.serving, street["street_code"])
     assert as_int(coverage["big_numbers"]["积压人数"]) == want["backlog"]
+
+
+def test_city_wide_dashboards_are_not_the_street_leaders(superset) -> None:
+    for slug in DASHBOARDS:
+        assert superset.api("street_leader", f"/api/v1/dashboard/{slug}") in (403, 404)
+    for slug in STREET_VIEWS:
+        assert superset.api("leader", f"/api/v1/dashboard/{slug}") in (403, 404)
+        assert superset.api("street_leader", f"/api/v1/dashboard/{slug}") == 200
+
+
+def test_create_buttons_show_for_a_role_that_may_create(superset) -> None:
+    """The other side of the Leader's check: the Analyst may create, and sees the buttons."""
+    report = superset.browser("analyst", "--create-buttons")
+    found = report["create_buttons"]
+    assert {"看板", "图表"} <= set(found["/superset/welcome/"]), found
+
+
+def test_legacy_explore_json_answers_4xx(superset) -> None:
+    """A filtered explore_json request from the street leader: 400 with a reason, not 500."""
+    opener, csrf = superset.web_session("street_leader")
+    charts = json.loads(
+        superset_get(opener, superset.url + "/api/v1/dashboard/gridwatch-coverage-street/charts")
+    )
+    chart = next(c for c in charts["result"] if c["form_data"]["viz_type"] == "table")
+    form_data = {**chart["form_data"], "slice_id": chart["id"]}
+    form_data["adhoc_filters"] = [*form_data.get("adhoc_filters", []), {
+        "clause": "WHERE", "expressionType": "SIMPLE", "operator": "IN",
+        "subject": "community_name", "comparator": ["x"]}]  # fmt: skip
+    body = urllib.parse.urlencode({"form_data": json.dumps(form_data)})
+    for url, data in [(f"{superset.url}/superset/explore_json/?{body}", None),
+                      (f"{superset.url}/superset/explore_json/", body.encode())]:  # fmt: skip
+        req = urllib.request.Request(url, data, {"X-CSRFToken": csrf, "Referer": superset.url})
+        with pytest.raises(urllib.error.HTTPError) as err:
+            opener.open(req, timeout=60)
+        assert err.value.code == 400, err.value.read()[:500]
+        assert "/api/v1/chart/data" in json.loads(err.value.read())["error"]
+
+
+def superset_get(opener: urllib.request.OpenerDirector, url: str) -> str:
+    with opener.open(url, timeout=60) as r:
+        return r.read().decode()
+
+
+def test_init_logs_migrations_to_a_file(superset) -> None:
+    """`make dashboards` prints where the migration log is, not its hundreds of lines."""
+    out = superset.first_output
+    log_file = superset.home / "init.log"
+    assert str(log_file) in out.stdout
+    assert "alembic" not in out.stdout + out.stderr
+    assert "Running upgrade" in log_file.read_text()
 
 
 def test_sql_lab_only_for_analyst_and_admin(superset) -> None:
