@@ -1,16 +1,39 @@
-"""The demo's Airflow services: start, health endpoint answers, stop leaves no process,
-and nothing listens beyond localhost."""
+"""The demo's service path: PostgreSQL for Airflow's metadata, the Airflow components, a
+backfill through the scheduler for a few `mini` days while this test loads the CPU, and a
+stop that leaves no process and no listening port behind. Nothing listens beyond
+127.0.0.1, and the secrets on disk are readable by their owner only.
+
+One PostgreSQL-backed Airflow home is made for the module (initdb and `airflow db
+migrate`: about 15 s) on free ports, so the demo's own services can run beside it.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import socket
+import stat
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from conftest import airflow_env
+import pytest
 
-from gridwatch import services
+from gridwatch import orchestrate, postgres, services
+from gridwatch.config import REPO_ROOT
+from gridwatch.generator import generate
 
-PORT = 18080
+START = dt.date(2021, 8, 2)
+DAYS = 3
+LOOPBACK = "0100007F"  # 127.0.0.1 as /proc/net/tcp writes it
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _listening_addresses(port: int) -> set[str]:
@@ -26,22 +49,122 @@ def _listening_addresses(port: int) -> set[str]:
     return addresses
 
 
-def test_services_start_answer_health_and_stop_cleanly(airflow_home, monkeypatch):
-    for key, value in airflow_env(airflow_home).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("AIRFLOW_PORT", str(PORT))
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory) -> Iterator[Path]:
+    """A PostgreSQL-backed Airflow home with a generated mini street, services not started."""
+    root = tmp_path_factory.mktemp("service_path")
+    generate("mini", DAYS, 7, root / "generated", start=START)
+    env = {
+        "AIRFLOW_HOME": str(root / "airflow"),
+        "AIRFLOW_PORT": str(_free_port()),
+        postgres.PORT_ENV: str(_free_port()),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "GRIDWATCH_LANDING_DIR": str(root / "generated" / "landing"),
+        "GRIDWATCH_REFERENCE_DIR": str(root / "generated" / "reference"),
+        "GRIDWATCH_WAREHOUSE": str(root / "warehouse" / "gridwatch.duckdb"),
+        "GRIDWATCH_SERVING": str(root / "serving" / "gridwatch.duckdb"),
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        mp.delenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", raising=False)
+        services.init()
+        try:
+            yield root
+        finally:
+            services.down()
+
+
+def _cpu_load(seconds: float) -> list[subprocess.Popen]:
+    """One busy process per core, each ending by itself after ``seconds``."""
+    burn = f"import time\nend = time.time() + {seconds}\nwhile time.time() < end: pass"
+    return [subprocess.Popen([sys.executable, "-c", burn]) for _ in range(os.cpu_count() or 2)]
+
+
+def test_init_keeps_metadata_in_postgres_and_stops_the_server_it_started(demo_home):
+    assert postgres.initialised()
+    assert not postgres.running()  # init leaves the server as it found it
+    assert services.airflow_env()["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith(
+        "postgresql+psycopg2://airflow:"
+    )
+    assert services.airflow_env()["AIRFLOW__CORE__PARALLELISM"] == "2"
+
+
+def test_services_start_on_loopback_only_with_owner_only_secrets(demo_home):
+    started = services.up()
+    assert {s.name for s in started} == set(services.COMPONENTS)
+    assert services.healthy()
+    assert postgres.running()
+    assert _listening_addresses(services.api_port()) == {LOOPBACK}
+    assert _listening_addresses(postgres.port()) == {LOOPBACK}
+    for secret in (postgres.password_file(), services.passwords_file()):
+        assert stat.S_IMODE(secret.stat().st_mode) == 0o600, secret
+    assert "admin" in services.passwords_file().read_text()  # Airflow wrote into it
+
+
+def test_backfill_through_the_scheduler_under_cpu_load(demo_home):
+    if not services.healthy():
+        services.up()
+    last = START + dt.timedelta(days=DAYS - 1)
+    burners = _cpu_load(seconds=900)
     try:
-        started = services.up()
-        assert {s.name for s in started} == set(services.COMPONENTS)
-        assert services.healthy()
-        assert all(services.state(name).running for name in services.COMPONENTS)
-        # the api-server is bound to the loopback address only (0100007F = 127.0.0.1)
-        assert _listening_addresses(PORT) == {"0100007F"}
-        pids = [s.pid for s in started]
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-m", "gridwatch.orchestrate", "backfill", str(START), str(last)],
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            env={k: v for k, v in os.environ.items() if k != "MAKELEVEL"},
+        )
+        elapsed = time.monotonic() - started
     finally:
-        stopped = services.down()
-    assert set(stopped) == set(services.COMPONENTS)
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    print(result.stdout, result.stderr, f"{elapsed:.0f} s", sep="\n")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [ln for ln in result.stdout.splitlines() if ln[:4] == "2021"]
+    assert [ln.split()[0] for ln in lines] == [str(START + dt.timedelta(days=i)) for i in range(3)]
+    # the mini street's first date carries a stray readme.txt and a summary sheet
+    assert "failed" in lines[0] and "readme.txt" in lines[0] and "designed" in lines[0]
+    assert all("success" in ln and " s " in ln and "file(s) loaded" in ln for ln in lines[1:])
+    assert orchestrate.run_states() == {
+        START: "failed",
+        START + dt.timedelta(days=1): "success",
+        last: "success",
+    }
+
+
+def test_down_leaves_no_process_and_no_port(demo_home):
+    if not services.healthy():
+        services.up()
+    pids = [services.state(name).pid for name in services.COMPONENTS]
+    db_pid = postgres.pid()
+    assert db_pid is not None
+    stopped = services.down()
+    assert set(stopped) == {*services.COMPONENTS, "postgres"}
     time.sleep(1)
-    assert not any(services._group_alive(pid) for pid in pids)
+    assert not any(services._group_alive(pid) for pid in pids if pid)
+    assert not postgres._alive(db_pid)
     assert not services.healthy()
+    assert _listening_addresses(services.api_port()) == set()
+    assert _listening_addresses(postgres.port()) == set()
     assert all(not (services.run_dir() / f"{n}.pid").exists() for n in services.COMPONENTS)
+
+
+def test_services_refuse_an_airflow_home_on_sqlite(tmp_path, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    monkeypatch.delenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", raising=False)
+    with pytest.raises(services.ServiceError, match="make setup"):
+        services.up()
+    assert not any(services.state(name).running for name in services.COMPONENTS)
+
+
+def test_secrets_are_written_owner_only_even_over_a_wider_file(tmp_path):
+    path = tmp_path / "secret"
+    path.write_text("old")
+    path.chmod(0o644)
+    postgres.write_secret(path, "new")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text() == "new"
