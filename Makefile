@@ -114,8 +114,9 @@ docs: setup ## dbt docs (lineage, exposures) and Great Expectations Data Docs
 	@echo "GX Data Docs:   data/gx_docs/index.html"
 
 # gridwatch status exits 1 when it lists a rejected file: a finding it prints, not a failure here.
-status: superset-status ## Show what runs (PostgreSQL, Airflow components, Superset) and the load status of landed files
+status: ## Show what runs (PostgreSQL, Airflow components, Superset) and the load status of landed files
 	@$(PY) -m gridwatch.services status
+	@$(MAKE) --no-print-directory superset-status
 	@if [ -f "$(GRIDWATCH_WAREHOUSE)" ]; then $(PY) -m gridwatch.cli status || [ $$? -eq 1 ]; \
 	  else echo "load status: no warehouse at $(GRIDWATCH_WAREHOUSE) yet (make demo loads one)"; fi
 

@@ -137,3 +137,29 @@ def test_run_says_when_no_feed_has_a_folder_for_the_date(fresh):
 FILES_0803 = sorted(
     path.name for path in (EXAMPLES / "landing").glob("*/2021-08-03/*") if path.is_file()
 )
+
+
+def test_hints_are_commands_to_paste_where_they_are_printed(tmp_path, monkeypatch):
+    """Under make the hint is the make target; otherwise the CLI by a name the shell finds."""
+    import shlex
+
+    from gridwatch import cli, hints
+
+    monkeypatch.delenv("MAKELEVEL", raising=False)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # the venv's bin is not on PATH
+    command = hints.rerun("2021-08-04")
+    program = shlex.split(command)[0]
+    assert shutil.which(program), command  # an absolute path that exists
+    assert command.endswith(" run 2021-08-04")
+    monkeypatch.setenv("MAKELEVEL", "1")
+    assert hints.rerun("2021-08-04") == "make rerun DATE=2021-08-04"
+    # the generator's next step: the make target, with the folders only when they differ
+    out = tmp_path / "generated"
+    monkeypatch.setenv("GRIDWATCH_LANDING_DIR", str(out / "landing"))
+    monkeypatch.setenv("GRIDWATCH_REFERENCE_DIR", str(out / "reference"))
+    assert cli._backfill_hint(out, "2021-08-02", "2021-08-15") == (
+        "make backfill START=2021-08-02 END=2021-08-15"
+    )
+    other = cli._backfill_hint(tmp_path / "other", "2021-08-02", "2021-08-15")
+    assert other.startswith(f"GRIDWATCH_LANDING_DIR={tmp_path / 'other' / 'landing'} ")
+    assert other.endswith(" make backfill START=2021-08-02 END=2021-08-15")

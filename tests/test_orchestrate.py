@@ -76,3 +76,80 @@ def test_a_scheduler_without_its_api_server_is_neither_used_nor_bypassed(monkeyp
     with pytest.raises(SystemExit, match="api-server does not answer"):
         orchestrate.rerun(dt.date(2021, 8, 4))
     assert called == []  # no `airflow dags test` next to the scheduler's runs
+
+
+def _designed_landing(tmp_path, monkeypatch, rejected: list[tuple[str, str, str]]):
+    """A landing folder with a generator manifest naming ``rejected`` (feed, date, file)."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    files = [
+        {"feed": feed, "delivery_date": day, "file_name": name, "status": "REJECTED"}
+        for feed, day, name in rejected
+    ]
+    (tmp_path / "manifest.json").write_text(json.dumps({"files": files}), encoding="utf-8")
+    monkeypatch.setenv("GRIDWATCH_LANDING_DIR", str(landing))
+
+
+def test_a_date_line_names_state_seconds_loaded_and_rejected_files(tmp_path, monkeypatch):
+    _designed_landing(tmp_path, monkeypatch, [("push_list", "2021-08-02", "readme.txt")])
+    files = orchestrate.DayFiles(loaded=14, rejected=["push_list/readme.txt"])
+    designed = orchestrate.DayResult(dt.date(2021, 8, 2), "failed", 59.4, files)
+    line = orchestrate.day_line(designed)
+    assert line.startswith("2021-08-02  failed")
+    assert "59 s" in line and "14 file(s) loaded, 1 rejected: push_list/readme.txt" in line
+    assert "designed" in line
+    ok = orchestrate.DayResult(dt.date(2021, 8, 3), "success", 90, orchestrate.DayFiles(27, []))
+    assert orchestrate.day_line(ok).endswith("27 file(s) loaded, 0 rejected")
+
+
+def test_only_the_generators_rejections_count_as_designed(tmp_path, monkeypatch, capsys):
+    _designed_landing(tmp_path, monkeypatch, [("push_list", "2021-08-02", "readme.txt")])
+    day = dt.date(2021, 8, 2)
+    as_built = orchestrate.DayFiles(14, ["push_list/readme.txt"])
+    other_file = orchestrate.DayFiles(14, ["push_list/readme.txt", "checkpoint/a.csv"])
+    designed = orchestrate.DayResult(day, "failed", 50, as_built)
+    assert orchestrate.failed_as_designed(designed)
+    assert not orchestrate.failed_as_designed(orchestrate.DayResult(day, "failed", 50, other_file))
+    # a date of the manifest that failed without its rejected file failed for another reason
+    no_files = orchestrate.DayResult(day, "failed", 50, orchestrate.DayFiles(0, []))
+    assert not orchestrate.failed_as_designed(no_files)
+    assert orchestrate.summarise([designed]) == 0
+    monkeypatch.setenv("MAKELEVEL", "1")
+    assert orchestrate.summarise([designed, no_files]) == 1
+    out = capsys.readouterr().out
+    assert "failed as the generator designed them" in out
+    assert "make rerun DATE=2021-08-02" in out  # a command to paste, with the real date
+
+
+def test_without_a_manifest_every_failed_date_fails_the_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRIDWATCH_LANDING_DIR", str(tmp_path / "landing"))
+    files = orchestrate.DayFiles(3, ["push_list/readme.txt"])
+    assert orchestrate.summarise([orchestrate.DayResult(dt.date(2021, 8, 2), "failed", 9, files)])
+
+
+def test_dates_print_one_line_each_when_the_output_is_not_a_terminal(monkeypatch, capsys):
+    days = [dt.date(2021, 8, 2), dt.date(2021, 8, 3)]
+    calls = iter([{}, {d: orchestrate.RunInfo("success", 30.0) for d in days}])
+    monkeypatch.setattr(orchestrate, "run_info", lambda: next(calls))
+    monkeypatch.setattr(orchestrate, "day_files", lambda day: orchestrate.DayFiles(4, []))
+    monkeypatch.setattr(orchestrate, "POLL_SECONDS", 0)
+    results = orchestrate._wait(days)
+    assert [r.state for r in results] == ["success", "success"]
+    lines = capsys.readouterr().out.splitlines()
+    assert [ln.split()[0] for ln in lines] == ["2021-08-02", "2021-08-03"]
+
+
+def test_backfill_create_failure_stops_with_what_to_do(tmp_path, monkeypatch, capsys):
+    from gridwatch import services
+
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    monkeypatch.setattr(orchestrate, "_through_scheduler", lambda: True)
+    monkeypatch.setattr(orchestrate, "_unpause", lambda: None)
+
+    def refused(*args, check=False):
+        return subprocess.CompletedProcess(args, 1, stdout="", stderr="OperationalError: boom")
+
+    monkeypatch.setattr(orchestrate, "_airflow", refused)
+    assert orchestrate.main(["backfill", "2021-08-02", "2021-08-03"]) == 1
+    err = capsys.readouterr().err
+    assert "backfill create failed" in err and "boom" in err and str(services.run_dir()) in err

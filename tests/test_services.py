@@ -4,17 +4,22 @@ stop that leaves no process and no listening port behind. Nothing listens beyond
 127.0.0.1, and the secrets on disk are readable by their owner only.
 
 One PostgreSQL-backed Airflow home is made for the module (initdb and `airflow db
-migrate`: about 15 s) on free ports, so the demo's own services can run beside it.
+migrate`: about 15 s) on free ports, so the demo's own services can run beside it. It is
+not under pytest's temporary folder: as root the server runs as an unprivileged user that
+must traverse the folders above its data, and every pytest session resets
+/tmp/pytest-of-<user> to 0700.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,9 +55,9 @@ def _listening_addresses(port: int) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def demo_home(tmp_path_factory) -> Iterator[Path]:
+def demo_home() -> Iterator[Path]:
     """A PostgreSQL-backed Airflow home with a generated mini street, services not started."""
-    root = tmp_path_factory.mktemp("service_path")
+    root = Path(tempfile.mkdtemp(prefix="gridwatch-service-path-"))
     generate("mini", DAYS, 7, root / "generated", start=START)
     env = {
         "AIRFLOW_HOME": str(root / "airflow"),
@@ -74,6 +79,7 @@ def demo_home(tmp_path_factory) -> Iterator[Path]:
             yield root
         finally:
             services.down()
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def _cpu_load(seconds: float) -> list[subprocess.Popen]:
