@@ -138,7 +138,7 @@ def build_corpus(target: Path) -> dict[str, Case]:
     write_xlsx(target / "instructions_only.xlsx", {"填表说明": [["请按模板填写"]]})
     cases["instructions_only.xlsx"] = Case("REJECTED", error="sheet '填表说明'")
 
-    typed = [HEADER[:3] + ["序号", "姓名", "身份证号", "所属街道"]]
+    typed = [[*HEADER[:3], "序号", "姓名", "身份证号", "所属街道"]]
     typed.append(
         ["SZ-1", "测试专项", dt.datetime(2021, 8, 2, 9, 30), 11.0, "王五", RIC, "平湖街道"]
     )
