@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -397,3 +398,51 @@ def test_a_failed_rollback_never_hides_the_first_error(env):
     _rollback(con, error, FEEDS["push_list"], DAY)  # no transaction is active
     assert "re-run the date" in " ".join(error.__notes__)
     assert str(error) == "[Errno 28] No space left on device"
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"", "the file is empty"),
+        ("district_code,street_code\n".encode("gbk") + "福田区".encode("gbk"), None),
+        ("区县编码\n".encode("gbk"), "not UTF-8"),
+    ],
+)
+def test_reference_files_are_refused_with_what_to_fix(env, tmp_path, content, fragment):
+    from conftest import EXAMPLES
+
+    from gridwatch.reference import ReferenceError
+
+    reference = tmp_path / "reference"
+    shutil.copytree(EXAMPLES / "reference", reference)
+    (reference / "areas.csv").write_bytes(content)
+    con = connect(env.warehouse)
+    try:
+        with pytest.raises(ReferenceError) as excinfo:
+            load_reference(con, reference)
+    finally:
+        con.close()
+    assert "areas.csv" in str(excinfo.value)
+    assert (fragment or "missing column(s) district_name") in str(excinfo.value)
+
+
+def test_a_quoted_reference_header_is_read(env, tmp_path):
+    from conftest import EXAMPLES
+
+    reference = tmp_path / "reference"
+    shutil.copytree(EXAMPLES / "reference", reference)
+    areas = (reference / "areas.csv").read_text(encoding="utf-8").split("\n", 1)
+    quoted = ",".join(f'"{h}"' for h in areas[0].split(","))
+    (reference / "areas.csv").write_text(quoted + "\n" + areas[1], encoding="utf-8")
+    con = connect(env.warehouse)
+    try:
+        assert load_reference(con, reference).communities > 0
+    finally:
+        con.close()
+
+
+def test_odd_date_folders_are_logged_by_the_load(env, caplog):
+    (env.landing_dir / "push_list" / "2021-8-7").mkdir()
+    with caplog.at_level("WARNING"):
+        load_feeds(env, DAY, ("push_list",))
+    assert "rename it to 2021-08-07" in caplog.text

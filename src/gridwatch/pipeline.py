@@ -7,11 +7,13 @@ DAG run for logical date D do the same work in the same order.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gridwatch.build import build
 from gridwatch.config import FEEDS_DIRS, Settings
+from gridwatch.landing import date_folder_hint, odd_date_folders
 from gridwatch.load import (
     LandingMissingError,
     PartitionResult,
@@ -35,11 +37,30 @@ def require_landing(settings: Settings) -> None:
         )
 
 
+log = logging.getLogger(__name__)
+
+
+def warn_odd_folders(settings: Settings, feeds: tuple[str, ...] = FEEDS_DIRS) -> list[str]:
+    """Log every entry under a feed folder that no date's load will ever read."""
+    odd = odd_date_folders(settings.landing_dir, feeds)
+    for entry in odd:
+        hint = date_folder_hint(entry.split("/", 1)[1])
+        log.warning(
+            "landing folder %s is not a delivery date (YYYY-MM-DD) and is never loaded; %s",
+            settings.landing_dir / entry,
+            f"rename it to {hint} and run that date"
+            if hint
+            else "move its files into the folder of their delivery date, or remove it",
+        )
+    return odd
+
+
 def load_feeds(
     settings: Settings, day: dt.date, feeds: tuple[str, ...] = FEEDS_DIRS
 ) -> list[PartitionResult]:
     """Load (feed, day) for every feed given; raise RejectedFilesError after loading them all."""
     require_landing(settings)
+    warn_odd_folders(settings, feeds)
     con = connect(settings.warehouse)
     try:
         load_reference(con, settings.reference_dir)

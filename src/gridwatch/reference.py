@@ -7,6 +7,7 @@ would silently misattribute people, so it is refused with every problem listed.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +86,24 @@ class ReferenceSummary:
     checkpoints: int
 
 
+def _header(path: Path) -> list[str]:
+    """The column names on the first line of a reference file, or ReferenceError saying why not."""
+    with path.open("rb") as handle:
+        first = handle.readline()
+    if not first.strip():
+        raise ReferenceError(
+            f"{path}: the file is empty (or its first line is); it needs a header line and "
+            "one row per entry"
+        )
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReferenceError(
+            f"{path}: not UTF-8 (saved as GBK by Excel?); save it as 'CSV UTF-8' and re-run"
+        ) from exc
+    return [h.strip() for h in next(csv.reader([text]))]
+
+
 def _read(con: duckdb.DuckDBPyConnection, directory: Path, name: str) -> None:
     path = directory / f"{name}.csv"
     columns = REFERENCE_FILES[name]
@@ -93,11 +112,13 @@ def _read(con: duckdb.DuckDBPyConnection, directory: Path, name: str) -> None:
             f"reference file {path} is missing; set GRIDWATCH_REFERENCE_DIR to the folder "
             "holding areas.csv, grids.csv and checkpoints.csv"
         )
-    header = path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
-    header = [h.strip() for h in header]
+    header = _header(path)
     missing = [c for c in columns if c not in header]
     if missing:
-        raise ReferenceError(f"{path}: missing column(s) {', '.join(missing)}")
+        raise ReferenceError(
+            f"{path}: missing column(s) {', '.join(missing)}; its first line must name the "
+            f"columns {', '.join(columns)}"
+        )
     selected = ", ".join(f'gw_text("{c}") as {c}' for c in columns)
     types = "{" + ", ".join(f"{sql_literal(h)}: 'VARCHAR'" for h in header) + "}"
     con.execute(
