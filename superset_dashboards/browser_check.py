@@ -100,14 +100,19 @@ def new_page(browser: Any, base: str) -> Any:
     return page
 
 
-def login(page: Any, base: str, user: str, password: str) -> None:
-    page.goto(base + "/login/")
-    page.fill("#username", user)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    if "/login" in page.url:
-        raise SystemExit(f"login as {user} failed (still at {page.url})")
+def login(page: Any, base: str, user: str, password: str, attempts: int = 2) -> None:
+    """Log in through the form; once more if the first attempt is bounced back to it
+    (seen now and then right after a worker starts)."""
+    for _ in range(attempts):
+        page.goto(base + "/login/")
+        page.fill("#username", user)
+        page.fill("#password", password)
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        page.wait_for_load_state("load")
+        if "/login" not in page.url:
+            return
+    raise SystemExit(f"login as {user} failed (still at {page.url})")
 
 
 def open_dashboard(page: Any, base: str, slug: str, out: Path, timeout: float) -> dict[str, Any]:
@@ -208,10 +213,16 @@ def open_dashboard(page: Any, base: str, slug: str, out: Path, timeout: float) -
     }
 
 
+# Placeholders the single-page app shows while its lists load.
+LOADING = '.ant-skeleton, [data-test="loading-indicator"], .ant-spin-spinning'
+
+
 def settled(page: Any) -> None:
-    """Wait until the single-page app has drawn (no request pending, then a moment)."""
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(1000)
+    """Wait until the single-page app has drawn its lists: no placeholder left."""
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(500)  # the app's first render replaces the server's page
+    page.wait_for_function(f"() => !document.querySelector('{LOADING}')")
+    page.wait_for_timeout(500)
 
 
 def create_buttons(page: Any, base: str, out: Path) -> dict[str, Any]:
@@ -271,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             login(page, args.url, args.user, password)
             settled(page)
             report["landing_url"] = page.url
+            report["landing_text"] = page.inner_text("body")[:5000]
             if args.create_buttons:
                 report["create_buttons"] = create_buttons(page, args.url, args.out / args.user)
             report["dashboard_list"] = dashboard_list(page, args.url)

@@ -176,12 +176,7 @@ def logged_to(path: Path) -> Iterator[None]:
     Alembic's env.py reconfigures logging from its ini file (INFO to stderr): hundreds of
     migration lines a person need not read unless something fails.
     """
-    import logging
-
-    root = logging.getLogger()
-    saved = {name: (lg.handlers[:], lg.level, lg.propagate, lg.disabled)
-             for name, lg in [("", root), *logging.Logger.manager.loggerDict.items()]
-             if isinstance(lg, logging.Logger)}  # fmt: skip
+    state = _logging_state()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as fh:
         fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} superset db upgrade and init\n")
@@ -190,13 +185,31 @@ def logged_to(path: Path) -> Iterator[None]:
             with contextlib.redirect_stdout(fh), contextlib.redirect_stderr(fh):
                 yield
         except BaseException:
-            print(f"ERROR: see {path}", file=sys.stderr)
+            print(f"ERROR: superset db upgrade / init failed; its log: {path}", file=sys.stderr)
             raise
         finally:
-            for name, (handlers, level, propagate, disabled) in saved.items():
-                lg = logging.getLogger(name or None)
-                lg.handlers[:] = handlers
-                lg.level, lg.propagate, lg.disabled = level, propagate, disabled
+            _restore_logging(state)
+
+
+def _logging_state() -> dict[str, tuple[Any, ...]]:
+    """Handlers, level, propagation and disabled flag of every logger (root: "")."""
+    import logging
+
+    loggers = [("", logging.getLogger()), *logging.Logger.manager.loggerDict.items()]
+    return {
+        name: (lg.handlers[:], lg.level, lg.propagate, lg.disabled)
+        for name, lg in loggers
+        if isinstance(lg, logging.Logger)
+    }
+
+
+def _restore_logging(state: dict[str, tuple[Any, ...]]) -> None:
+    import logging
+
+    for name, (handlers, level, propagate, disabled) in state.items():
+        lg = logging.getLogger(name or None)
+        lg.handlers[:] = handlers
+        lg.level, lg.propagate, lg.disabled = level, propagate, disabled
 
 
 _APP: Any = None

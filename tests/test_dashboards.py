@@ -316,6 +316,7 @@ def test_leader_sees_every_dashboard_rendered_in_chromium(superset) -> None:
     assert sorted(report["dashboard_list"]) == sorted(DASHBOARDS)
     # No "+ 看板" / "+ 图表": a Leader may not create; such buttons would end in 403.
     assert "/dashboard/list/" in report["landing_url"]
+    assert DASHBOARDS["gridwatch-coverage"] in report["landing_text"]  # the list was drawn
     assert not any(report["create_buttons"].values()), report["create_buttons"]
     for d in report["dashboards"]:
         assert_all_charts_fine(d)
