@@ -30,8 +30,12 @@ from gridwatch import orchestrate, postgres, services
 from gridwatch.config import REPO_ROOT
 from gridwatch.generator import generate
 
-START = dt.date(2021, 8, 2)
-DAYS = 3
+# The mini street's first date is built to fail (a stray file, a summary sheet, and at its
+# size quarantine shares above the blocking threshold), which holds back every later
+# publish; the backfill runs the two dates after it, which load clean.
+GENERATED_START = dt.date(2021, 8, 2)
+START = dt.date(2021, 8, 3)
+DAYS = 2
 LOOPBACK = "0100007F"  # 127.0.0.1 as /proc/net/tcp writes it
 
 
@@ -58,7 +62,7 @@ def _listening_addresses(port: int) -> set[str]:
 def demo_home() -> Iterator[Path]:
     """A PostgreSQL-backed Airflow home with a generated mini street, services not started."""
     root = Path(tempfile.mkdtemp(prefix="gridwatch-service-path-"))
-    generate("mini", DAYS, 7, root / "generated", start=START)
+    generate("mini", DAYS + 1, 7, root / "generated", start=GENERATED_START)
     env = {
         "AIRFLOW_HOME": str(root / "airflow"),
         "AIRFLOW_PORT": str(_free_port()),
@@ -131,15 +135,11 @@ def test_backfill_through_the_scheduler_under_cpu_load(demo_home):
     print(result.stdout, result.stderr, f"{elapsed:.0f} s", sep="\n")
     assert result.returncode == 0, result.stdout + result.stderr
     lines = [ln for ln in result.stdout.splitlines() if ln[:4] == "2021"]
-    assert [ln.split()[0] for ln in lines] == [str(START + dt.timedelta(days=i)) for i in range(3)]
-    # the mini street's first date carries a stray readme.txt and a summary sheet
-    assert "failed" in lines[0] and "readme.txt" in lines[0] and "designed" in lines[0]
-    assert all("success" in ln and " s " in ln and "file(s) loaded" in ln for ln in lines[1:])
-    assert orchestrate.run_states() == {
-        START: "failed",
-        START + dt.timedelta(days=1): "success",
-        last: "success",
-    }
+    assert [ln.split()[0] for ln in lines] == [str(START), str(last)]  # one line per date
+    assert all("success" in ln and " s " in ln and "file(s) loaded" in ln for ln in lines)
+    assert "2 of 2 date(s) succeeded" in result.stdout
+    assert orchestrate.run_states() == {START: "success", last: "success"}
+    assert Path(os.environ["GRIDWATCH_SERVING"]).exists()
 
 
 def test_down_leaves_no_process_and_no_port(demo_home):

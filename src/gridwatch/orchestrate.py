@@ -256,8 +256,10 @@ def run_states() -> dict[dt.date, str]:
 
 
 def _task_log_hint(day: dt.date) -> list[str]:
-    logs = services.airflow_home() / "logs" / f"dag_id={DAG_ID}"
-    return [f"task logs under {logs} (run of {day}), or the Airflow UI"]
+    logical = dt.datetime.combine(day, SCHEDULED_TIME, SHANGHAI).astimezone(dt.UTC)
+    run = f"run_id=*__{logical.isoformat()}"
+    logs = services.airflow_home() / "logs" / f"dag_id={DAG_ID}" / run
+    return [f"the failed task's log: {logs}/task_id=*/ (or the Airflow UI)"]
 
 
 def _wait(days: list[dt.date], timeout: float = 3 * 3600) -> list[DayResult]:
