@@ -81,7 +81,7 @@ airflow-up: pipeline-setup ## Start PostgreSQL and the Airflow components (sched
 # A date that fails unexpectedly stops the demo with its message; the dates the generator
 # built to fail (a rejected file, see README) are named as such and do not.
 demo: setup generate airflow-up ## Set up, generate a street for two weeks, run it through the scheduler, start Superset, print where to look
-	@echo "Running $(DEMO_START)..$(DEMO_END) through the Airflow scheduler, one date after the other (about 1 min a date on 2 cores):"
+	@echo "Running $(DEMO_START)..$(DEMO_END) through the Airflow scheduler, one date after the other (1–2 min a date on 2 cores; the two dates built to fail are named as such):"
 	$(PY) -m gridwatch.orchestrate backfill $(DEMO_START) $(DEMO_END)
 	$(MAKE) --no-print-directory dashboards superset-up
 	@echo
