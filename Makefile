@@ -121,7 +121,7 @@ status: ## Show what runs (PostgreSQL, Airflow components, Superset) and the loa
 	  else echo "load status: no warehouse at $(GRIDWATCH_WAREHOUSE) yet (make demo loads one)"; fi
 
 down: superset-down ## Stop every service the demo started (Superset, Airflow, PostgreSQL)
-	$(PY) -m gridwatch.services down
+	@if [ -x $(PY) ]; then $(PY) -m gridwatch.services down; fi
 
 clean: down ## Stop the services, remove generated data and local state (keeps the environments)
 	rm -rf data .airflow dbt_project/target dbt_project/logs
