@@ -491,3 +491,13 @@ def test_reference_problems_are_listed(tmp_path):
     message = str(excinfo.value)
     assert "grid_code appears more than once" in message and "440307011001-01" in message
     assert "grid in a community unknown" in message and "G-X" in message
+
+
+def test_the_warehouse_connection_keeps_to_its_memory_limit(env, monkeypatch):
+    monkeypatch.setenv("GRIDWATCH_DUCKDB_MEMORY_LIMIT", "512MB")
+    con = connect(env.warehouse)
+    try:
+        (limit,) = con.execute("select current_setting('memory_limit')").fetchone()
+    finally:
+        con.close()
+    assert limit == "488.2 MiB"  # 512 MB, printed in MiB

@@ -15,6 +15,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FEEDS_DIRS = ("push_list", "verification", "checkpoint", "enterprise_filing")
 DEFAULT_PII_KEY_FILE = REPO_ROOT / ".local" / "pii_key"
+# DuckDB memory for loads and gates (a city day's checkpoint log spills past it to disk)
+DEFAULT_DUCKDB_MEMORY_LIMIT = "1GB"
 
 
 def _path(var: str, default: str) -> Path:
@@ -51,6 +53,11 @@ class Settings:
             GRIDWATCH_SERVING=str(self.serving),
         )
         return env
+
+
+def duckdb_memory_limit() -> str:
+    """GRIDWATCH_DUCKDB_MEMORY_LIMIT: DuckDB's memory limit for the warehouse (e.g. 1GB, 4GB)."""
+    return os.environ.get("GRIDWATCH_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
 def pii_key() -> str:

@@ -178,27 +178,31 @@ def _clean_select(feed: Feed, prepared: PreparedPart, stage: str, index: int) ->
     )
 
 
-def _create_clean(con: duckdb.DuckDBPyConnection, feed: Feed, selects: list[str]) -> None:
+RAW = "gw_raw"
+CLEAN_ALL = "gw_clean_all"
+
+
+def _create_raw(con: duckdb.DuckDBPyConnection, feed: Feed, selects: list[str]) -> None:
+    """A view over the staged parts with their cells named by the feed's columns."""
     if selects:
-        con.execute(f"create or replace temp table {CLEAN} as " + " union all ".join(selects))
+        con.execute(f"create or replace temp view {RAW} as " + " union all ".join(selects))
         return
-    columns = ", ".join(f"v_{c.name} varchar" for c in feed.columns)
+    columns = ", ".join(f"cast(null as varchar) as v_{c.name}" for c in feed.columns)
     con.execute(
-        f"create or replace temp table {CLEAN} "
-        f"(file_index integer, row_number bigint, {columns}, unknown_text varchar, extras json)"
+        f"create or replace temp view {RAW} as select cast(null as integer) as file_index, "
+        f"cast(null as bigint) as row_number, {columns}, cast(null as varchar) as unknown_text, "
+        "cast(null as json) as extras where false"
     )
 
 
-def _normalise(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
-    """Type every row of the partition and give it its first quarantine reason (§3, §4).
+def _create_clean(con: duckdb.DuckDBPyConnection, feed: Feed) -> list[str]:
+    """Views of the cells NFKC-normalised, then trimmed (§3); returns the NFKC map tables.
 
-    One pass over all files of the partition, so DuckDB works on it in parallel.
-    Timestamps, dates, temperatures, phones and identity numbers repeat a lot
-    (a city's checkpoint log has millions of rows but few distinct values), so
-    they are parsed once per distinct value into a small map and joined back.
+    Views, not tables: the partition is materialised once, typed, in ``_normalise``.
+    ``gw_clean_all`` keeps wholly empty rows (the value maps do not care);
+    ``gw_clean`` skips them, as they are not counted (§2).
     """
-    # every text cell NFKC-normalised first, then trimmed (§3)
-    nfkc = nfkc_joins(con, CLEAN, [f"v_{c.name}" for c in feed.columns])
+    nfkc = nfkc_joins(con, RAW, [f"v_{c.name}" for c in feed.columns])
     trimmed = ", ".join(
         f"gw_text(coalesce({nfkc[f'v_{c.name}']}.n, v_{c.name})) as v_{c.name}"
         if f"v_{c.name}" in nfkc
@@ -206,60 +210,82 @@ def _normalise(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
         for c in feed.columns
     )
     nfkc_join = " ".join(
-        f"left join {table} on {table}.v = {CLEAN}.{column}" for column, table in nfkc.items()
+        f"left join {table} on {table}.v = {RAW}.{column}" for column, table in nfkc.items()
+    )
+    con.execute(
+        f"""create or replace temp view {CLEAN_ALL} as
+            select file_index, row_number, {trimmed}, gw_text(unknown_text) as u, extras
+            from {RAW} {nfkc_join}"""
     )
     any_value = "coalesce(" + ", ".join(f"v_{c.name}" for c in feed.columns) + ", u)"
-    con.execute(  # wholly empty rows are skipped and not counted (§2)
-        f"""create or replace temp table gw_trimmed as
-            select * exclude (u) from (
-                select file_index, row_number, {trimmed}, gw_text(unknown_text) as u, extras
-                from {CLEAN} {nfkc_join}
-            ) where {any_value} is not null"""
+    con.execute(
+        f"create or replace temp view {CLEAN} as select * exclude (u) from {CLEAN_ALL} "
+        f"where {any_value} is not null"
     )
-    con.execute(f"drop table {CLEAN}")
-    for table in nfkc.values():
-        con.execute(f"drop table {table}")
-    con.execute(f"alter table gw_trimmed rename to {CLEAN}")
+    return list(nfkc.values())
+
+
+def _normalise(con: duckdb.DuckDBPyConnection, feed: Feed, selects: list[str]) -> None:
+    """Type every row of the partition and give it its first quarantine reason (§3, §4).
+
+    One pass over all files of the partition, so DuckDB works on it in parallel.
+    Timestamps, dates, temperatures, phones and identity numbers repeat a lot
+    (a city's checkpoint log has millions of rows but few distinct values), so
+    they are parsed once per distinct value into a small map and joined back.
+    """
+    _create_raw(con, feed, selects)
+    nfkc_tables = _create_clean(con, feed)
+    names = {c.name for c in feed.columns}
+    # distinct values of every mapped column, gathered in one scan of the partition
+    keys = {
+        col.name: f"v_{col.name}"
+        if col.default is None
+        else f"coalesce(v_{col.name}, {sql_literal(col.default)})"
+        for col in feed.columns
+        if col.kind in _MAPPED_KINDS or col.name in ("phone", "id_number")
+    }
+    if keys:
+        lists = ", ".join(f"list(distinct {key}) as d_{name}" for name, key in keys.items())
+        con.execute(f"create or replace temp table gw_distinct as select {lists} from {CLEAN_ALL}")
+
+    def build_map(name: str, table: str, exprs: str) -> str:
+        con.execute(
+            f"create or replace temp table {table} as select v, {exprs} from "
+            f"(select unnest(d_{name}) as v from gw_distinct) where v is not null"
+        )
+        return f"left join {table} on {table}.v = {keys[name]}"
+
     maps: list[str] = []
     typed: list[str] = []
-    names = {c.name for c in feed.columns}
     for col in feed.columns:
         if col.kind in _MAPPED_KINDS:
-            v = (
-                f"v_{col.name}"
-                if col.default is None
-                else f"coalesce(v_{col.name}, '{col.default}')"
-            )
             table = f"gw_map_{col.name}"
-            expr = typed_expr(col).replace(f"v_{col.name}", "v")
-            con.execute(
-                f"create or replace temp table {table} as select v, {expr} as t "
-                f"from (select distinct {v} as v from {CLEAN}) where v is not null"
-            )
-            maps.append(f"left join {table} on {table}.v = {v}")
+            expr = typed_expr(col).replace(keys[col.name], "v").replace(f"v_{col.name}", "v")
+            maps.append(build_map(col.name, table, f"{expr} as t"))
             typed.append(f"{table}.t as t_{col.name}")
         else:
             typed.append(f"{typed_expr(col)} as t_{col.name}")
     specials: list[str] = []
     if "phone" in names:
-        con.execute(
-            "create or replace temp table gw_map_phone as select v, gw_phone(v) as phone, "
-            f"gw_phone_valid(gw_phone(v)) as phone_valid "
-            f"from (select distinct v_phone as v from {CLEAN}) where v is not null"
+        maps.append(
+            build_map(
+                "phone",
+                "gw_map_phone",
+                "gw_phone(v) as phone, gw_phone_valid(gw_phone(v)) as phone_valid",
+            )
         )
-        maps.append("left join gw_map_phone on gw_map_phone.v = v_phone")
         specials += [
             "gw_map_phone.phone as n_phone",
             "coalesce(gw_map_phone.phone_valid, false) as n_phone_valid",
         ]
     if "id_number" in names:
-        con.execute(
-            "create or replace temp table gw_map_id as select v, gw_id('RIC', v) as ric, "
-            f"gw_id('OTHER', v) as other "
-            f"from (select distinct v_id_number as v from {CLEAN}) where v is not null"
+        maps.append(
+            build_map(
+                "id_number", "gw_map_id", "gw_id('RIC', v) as ric, gw_id('OTHER', v) as other"
+            )
         )
-        maps.append("left join gw_map_id on gw_map_id.v = v_id_number")
         specials += ["gw_map_id.ric as n_id_ric", "gw_map_id.other as n_id_other"]
+    con.execute("drop table if exists gw_distinct")
 
     extra_reasons: list[tuple[str, str]] = []
     joins = " ".join(maps)
@@ -291,8 +317,18 @@ def _normalise(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
                 then 'DUPLICATE_KEY' else reason end as reason)
             from rows
         """
-    con.execute(f"create or replace temp table {NORM} as {query}")
-    con.execute(f"drop table {CLEAN}")
+    _check_identifiers(con, feed)
+    exprs, checks = _final_exprs(feed)
+    con.execute(
+        f"create or replace temp table {NORM} as with reasoned as ({query}) "
+        f"select file_index, row_number, reason, {', '.join(exprs)}, extras "
+        f"from reasoned {' '.join(checks)}"
+    )
+    con.execute(f"drop view {CLEAN}")
+    con.execute(f"drop view {CLEAN_ALL}")
+    con.execute(f"drop view {RAW}")
+    for table in nfkc_tables:
+        con.execute(f"drop table {table}")
     for join in maps:
         con.execute(f"drop table if exists {join.split()[2]}")
 
@@ -310,8 +346,8 @@ def _raw_values_sql(prepared: PreparedPart, stage: str, index: int) -> str:
     )
 
 
-def _final_select(feed: Feed) -> str:
-    """The SELECT that turns the normalised partition into ``raw.<feed>`` rows."""
+def _final_exprs(feed: Feed) -> tuple[list[str], list[str]]:
+    """The expressions (and joins) that give a typed row its ``raw.<feed>`` columns."""
     row_date = f"cast(t_{ROW_DATE_COLUMN[feed.name]} as date)"
     exprs: list[str] = []
     joins: list[str] = []
@@ -359,11 +395,16 @@ def _final_select(feed: Feed) -> str:
             exprs.append("cast(t_inspection_passed as boolean) as inspection_passed")
         else:
             exprs.append(f"t_{name} as {name}")
+    return exprs, joins
+
+
+def _final_select(feed: Feed) -> str:
+    """The SELECT that gives the partition's good rows as ``raw.<feed>`` rows."""
+    columns = [c.split()[0] for c in raw_columns(feed)]
+    own = ", ".join(c for c in columns if c not in ("delivery_date", "file_name", "row_number"))
     return (
-        f"select ?::date as delivery_date, gw_files.file_name, row_number, "
-        f"{', '.join(exprs)}, extras from {NORM} "
-        f"join gw_files on gw_files.file_index = {NORM}.file_index {' '.join(joins)} "
-        "where reason is null"
+        f"select ?::date as delivery_date, gw_files.file_name, row_number, {own} from {NORM} "
+        f"join gw_files on gw_files.file_index = {NORM}.file_index where reason is null"
     )
 
 
@@ -479,8 +520,7 @@ def load_partition(
             seen[result.sha256] = f"{feed_name}/{day}/{entry.name}"
             loaded.extend(parts)
         selects = [_clean_select(feed, i.prepared, i.stage, i.index) for i in loaded]
-        _create_clean(con, feed, selects)
-        _normalise(con, feed)
+        _normalise(con, feed, selects)
         counts = con.execute(
             f"select file_index, coalesce(reason, ''), count(*) from {NORM} group by all"
         ).fetchall()
@@ -494,7 +534,6 @@ def load_partition(
                     item.result.rows_quarantined += rows
         for result in results:
             result.rows_loaded = result.rows_read - result.rows_quarantined
-        _check_identifiers(con, feed)
         _replace_partition(con, feed, day, results, loaded)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -504,12 +543,9 @@ def load_partition(
 def _check_identifiers(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
     """Check the partition's new RICs and USCCs with python-stdnum (distinct values only)."""
     if "id_number" in {c.name for c in feed.columns}:
-        id_type = "t_id_type" if feed.name == "push_list" else "'RIC'"
-        refresh_checks(
-            con, "RIC", f"select n_id_ric from {NORM} where reason is null and {id_type} = 'RIC'"
-        )
+        refresh_checks(con, "RIC", "select ric from gw_map_id")
     if feed.name == "enterprise_filing":
-        refresh_checks(con, "USCC", f"select gw_uscc(v_uscc) from {NORM} where reason is null")
+        refresh_checks(con, "USCC", f"select gw_uscc(v_uscc) from {CLEAN_ALL}")
 
 
 def _replace_partition(

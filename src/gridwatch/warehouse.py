@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from gridwatch.config import duckdb_memory_limit
 from gridwatch.feeds import FEEDS, Column, Feed
 from gridwatch.identifiers import CACHE_DDL
 from gridwatch.normalize import macros_sql
@@ -95,6 +96,8 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
+    # the loader's temporary tables spill beside the warehouse instead of growing the process
+    con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
     if not read_only:
         for ddl in RAW_DDL:
             con.execute(ddl)
