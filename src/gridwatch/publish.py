@@ -3,7 +3,9 @@
 The ``marts`` schema, and nothing else, is copied from the warehouse into a
 temporary file next to the serving file, checked, and moved over it with an
 atomic rename: a dashboard never sees a half-written file and never waits on
-the warehouse's write lock.
+the warehouse's write lock. It is written in the storage format of DuckDB
+``SERVING_STORAGE_VERSION`` (what its tables need), so analysts' DuckDB 1.4 and
+later open it, not only the 2.x the pipeline runs.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+
+# The oldest storage format the marts' types allow; DuckDB 1.4.0 and later read it.
+SERVING_STORAGE_VERSION = "v1.4.0"
 
 
 class PublishError(Exception):
@@ -39,17 +44,21 @@ def publish(
     serving.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving.with_name(f".{serving.name}.publishing")
     tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect()  # in memory: the file is attached with its storage version
     try:
+        con.execute(f"attach '{tmp}' as serving (storage_version '{SERVING_STORAGE_VERSION}')")
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")
         tables = mart_tables(con, "warehouse")
         if not tables:
             raise PublishError(f"warehouse {warehouse} has no marts; run `gridwatch build` first")
-        con.execute("create schema marts")
+        con.execute("create schema serving.marts")
         for table in tables:
-            con.execute(f"create table marts.{table} as select * from warehouse.marts.{table}")
+            con.execute(
+                f"create table serving.marts.{table} as select * from warehouse.marts.{table}"
+            )
         con.execute("detach warehouse")
-        con.execute("checkpoint")
+        con.execute("checkpoint serving")
+        con.execute("detach serving")
     except Exception:
         con.close()
         tmp.unlink(missing_ok=True)
