@@ -242,7 +242,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, feed: Feed, selects: list[str]) -
         if col.default is None
         else f"coalesce(v_{col.name}, {sql_literal(col.default)})"
         for col in feed.columns
-        if col.kind in _MAPPED_KINDS or col.name in ("phone", "id_number")
+        if col.kind in _MAPPED_KINDS or col.name in ("phone", "id_number", "checkpoint_code")
     }
     if keys:
         lists = ", ".join(f"list(distinct {key}) as d_{name}" for name, key in keys.items())
@@ -284,19 +284,37 @@ def _normalise(con: duckdb.DuckDBPyConnection, feed: Feed, selects: list[str]) -
                 "id_number", "gw_map_id", "gw_id('RIC', v) as ric, gw_id('OTHER', v) as other"
             )
         )
-        specials += ["gw_map_id.ric as n_id_ric", "gw_map_id.other as n_id_other"]
+        # python-stdnum's verdicts joined to the partition's distinct numbers, not to every row
+        refresh_checks(con, "RIC", "select ric from gw_map_id")
+        con.execute(
+            "create or replace temp table gw_map_id as select m.*, c.normalised, c.valid, "
+            "c.birth_date from gw_map_id as m left join raw.identifier_checks as c "
+            "on c.kind = 'RIC' and c.value = m.ric"
+        )
+        specials += [
+            "gw_map_id.ric as n_id_ric",
+            "gw_map_id.other as n_id_other",
+            "gw_map_id.normalised as n_ric_normalised",
+            "gw_map_id.valid as n_ric_valid",
+            "gw_map_id.birth_date as n_ric_birth_date",
+        ]
+    if "checkpoint_code" in names:  # by code, else by name (the smallest code of that name)
+        maps.append(
+            build_map(
+                "checkpoint_code",
+                "gw_map_checkpoint",
+                """coalesce(
+                    (select checkpoint_code from raw.ref_checkpoints r where r.checkpoint_code = v),
+                    (select min(checkpoint_code) from raw.ref_checkpoints r
+                     where r.checkpoint_name = v)) as resolved""",
+            )
+        )
+        specials.append("gw_map_checkpoint.resolved as resolved_checkpoint")
     con.execute("drop table if exists gw_distinct")
 
     extra_reasons: list[tuple[str, str]] = []
     joins = " ".join(maps)
-    if feed.name == "checkpoint":
-        joins += """ left join raw.ref_checkpoints as by_code on by_code.checkpoint_code = v_checkpoint_code
-                   left join (select checkpoint_name, min(checkpoint_code) as checkpoint_code
-                              from raw.ref_checkpoints group by 1) as by_name
-                          on by_name.checkpoint_name = v_checkpoint_code"""
-        specials.append(
-            "coalesce(by_code.checkpoint_code, by_name.checkpoint_code) as resolved_checkpoint"
-        )
+    if "checkpoint_code" in names:
         extra_reasons.append(("resolved_checkpoint is null", "UNKNOWN_CHECKPOINT"))
     reason = reason_case(feed, extra_reasons)
     query = f"""
@@ -355,18 +373,14 @@ def _final_exprs(feed: Feed) -> tuple[list[str], list[str]]:
         name = col.name
         if name == "id_number":
             id_type = "t_id_type" if feed.name == "push_list" else "'RIC'"
-            joins.append(
-                f"left join raw.identifier_checks as ric on ric.kind = 'RIC' "
-                f"and {id_type} = 'RIC' and ric.value = n_id_ric"
-            )
             exprs.append(
-                f"case when {id_type} = 'RIC' then coalesce(ric.normalised, n_id_ric) "
+                f"case when {id_type} = 'RIC' then coalesce(n_ric_normalised, n_id_ric) "
                 f"else n_id_other end as id_number"
             )
             exprs.append(
                 f"""case when v_id_number is null then false
-                     when {id_type} = 'RIC' then coalesce(ric.valid, false)
-                          and ric.birth_date between date '1900-01-01' and {row_date}
+                     when {id_type} = 'RIC' then coalesce(n_ric_valid, false)
+                          and n_ric_birth_date between date '1900-01-01' and {row_date}
                      else length(regexp_replace(n_id_other, '[^A-Z0-9]', '', 'g'))
                           >= 5
                 end as id_valid"""
@@ -541,9 +555,7 @@ def load_partition(
 
 
 def _check_identifiers(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
-    """Check the partition's new RICs and USCCs with python-stdnum (distinct values only)."""
-    if "id_number" in {c.name for c in feed.columns}:
-        refresh_checks(con, "RIC", "select ric from gw_map_id")
+    """Check the partition's new USCCs with python-stdnum (distinct values only)."""
     if feed.name == "enterprise_filing":
         refresh_checks(con, "USCC", f"select gw_uscc(v_uscc) from {CLEAN_ALL}")
 
