@@ -446,3 +446,27 @@ def test_odd_date_folders_are_logged_by_the_load(env, caplog):
     with caplog.at_level("WARNING"):
         load_feeds(env, DAY, ("push_list",))
     assert "rename it to 2021-08-07" in caplog.text
+
+
+def test_a_day_with_lock_files_beside_its_deliveries_publishes(tmp_path):
+    from conftest import EXAMPLES
+
+    from gridwatch.pipeline import run_day
+
+    settings = make_settings(tmp_path)
+    shutil.copytree(EXAMPLES / "landing", settings.landing_dir)
+    for feed in ("push_list", "verification", "enterprise_filing"):
+        day_folder = settings.landing_dir / feed / DAY.isoformat()
+        (day_folder / "~$名单.xlsx").write_bytes(b"owner file")
+        (day_folder / "Thumbs.db").write_bytes(b"\x00")
+    outcome = run_day(settings, DAY)
+    assert outcome.ok, outcome.message
+    assert settings.serving.exists()
+    con = duckdb.connect(str(settings.serving), read_only=True)
+    try:
+        ignored = con.execute(
+            "select count(*) from marts.mart_load_status where status = 'IGNORED'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert ignored == (6,)
