@@ -369,7 +369,9 @@ def test_wide_files_trailing_columns_are_dropped_and_absurd_widths_refused(env):
         + "\n"
     )
     (folder(env) / "too_wide.csv").write_text(named, encoding="utf-8")
+    (folder(env) / "million.csv").write_text("a," * 1_000_000 + "\n1\n", encoding="utf-8")
     files = load(env)
+    assert "1,000,001 fields" in files["million.csv"].error
     assert (files["excel_export.csv"].status, files["excel_export.csv"].rows_loaded) == (
         "LOADED",
         1,

@@ -24,6 +24,8 @@ HEADER_SEARCH_ROWS = 10
 # More columns than any feed could use: a header this wide is not a delivery (and
 # reading it would cost memory by the column, not by the row).
 MAX_COLUMNS = 1024
+# Excel's widest sheet (XFD) is 16,384 columns; a CSV line far wider is not a spreadsheet export.
+MAX_FIELDS = 65_536
 CHUNK = 1 << 22
 CSV_SUFFIXES = (".csv",)
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -203,7 +205,15 @@ def prepare_csv(feed: Feed, path: Path, name: str) -> PreparedFile:
         csv_path = path.with_name(path.name + ".utf8.csv")
         _transcode(path, encoding, csv_path)
     with csv_path.open("r", encoding="utf-8-sig", newline="") as handle:
-        head = io.StringIO("".join(line for _, line in zip(range(200), handle, strict=False)))
+        lines = [line for _, line in zip(range(200), handle, strict=False)]
+    widest = max((line.count(",") + 1 for line in lines[:HEADER_SEARCH_ROWS]), default=0)
+    if widest > MAX_FIELDS:  # refused before parsing: each field costs memory
+        raise FileRejected(
+            f"{name}: a line near the top has {widest:,} fields, more than any spreadsheet "
+            f"holds ({MAX_FIELDS:,}); this is not a list in the feed's layout. Ask the sender "
+            "to export only the list's own columns."
+        )
+    head = io.StringIO("".join(lines))
     rows: list[list[str]] = []  # one per CSV record; a blank line is []
     try:
         for row in csv.reader(head):
