@@ -472,3 +472,13 @@ def test_a_day_with_lock_files_beside_its_deliveries_publishes(tmp_path):
     finally:
         con.close()
     assert ignored == (6,)
+
+
+def test_a_stray_cell_far_outside_the_list_is_refused_not_a_crash(env):
+    path = write_xlsx(folder(env) / "stray_cell.xlsx", {"名单": [HEADER, row(1)]})
+    book = openpyxl.load_workbook(path)
+    book.active["XFD100000"] = "x"  # 1.6 billion cells from A1: the reader would abort
+    book.save(path)
+    f = load(env)["stray_cell.xlsx"]
+    assert f.status == "REJECTED"
+    assert "sheet '名单'" in f.error and "Ctrl+End" in f.error

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import posixpath
+import re
+import zipfile
 from decimal import Decimal
 from pathlib import Path
+from xml.etree import ElementTree
 
 import python_calamine as calamine
 
@@ -53,6 +57,66 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+# The reader holds a sheet as one dense block from A1 to its farthest cell: a stray
+# cell far out (XFD100000) would ask for tens of GB. Refused above this many cells.
+MAX_CELLS = 20_000_000
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _farthest_cell(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
+    """(row, column) of the farthest cell a sheet's XML names, read in chunks."""
+    rows = columns = 0
+    tail = b""
+    with archive.open(member) as handle:
+        while chunk := handle.read(1 << 22):
+            data = tail + chunk
+            for match in _CELL_REF.finditer(data):
+                columns = max(columns, _column_number(match.group(1)))
+                rows = max(rows, int(match.group(2)))
+            tail = data[-40:]
+    return rows, columns
+
+
+def check_extent(path: Path, name: str) -> None:
+    """Refuse an .xlsx whose sheet reaches a cell so far out that reading it would exhaust memory."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            targets = {
+                r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", _NS)
+            }
+            for sheet in book.iterfind("m:sheets/m:sheet", _NS):
+                target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "")
+                member = (
+                    target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+                )
+                if member not in archive.namelist():
+                    continue
+                rows, columns = _farthest_cell(archive, member)
+                if rows * columns > MAX_CELLS:
+                    raise FileRejected(
+                        f"{name}, sheet '{sheet.get('name')}': a cell far outside the list (row "
+                        f"{rows:,}, column {columns:,}) makes the sheet {rows * columns:,} cells "
+                        "large. Ask the sender to delete the rows and columns after the list "
+                        "(Ctrl+End in Excel shows the last cell), save and send it again."
+                    )
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+        return  # not a standard .xlsx package: the reader says what is wrong with it
+
+
 def _unreadable(name: str, exc: Exception) -> FileRejected:
     if isinstance(exc, calamine.PasswordError):
         return FileRejected(
@@ -67,6 +131,8 @@ def _unreadable(name: str, exc: Exception) -> FileRejected:
 
 def prepare_workbook(feed: Feed, path: Path, name: str) -> PreparedFile:
     """Write each sheet with a header of staged workbook ``path`` as a UTF-8 CSV beside it."""
+    if not name.lower().endswith(".xls"):  # .xls sheets are at most 65,536 x 256 cells
+        check_extent(path, name)
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error per format fault
