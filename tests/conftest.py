@@ -1,5 +1,5 @@
 """Shared fixtures: settings pointing at temporary folders, and the contract's
-worked example (../shared/spec/examples) loaded and built once per session."""
+worked example (tests/fixtures/example, docs/contract.md) loaded and built once per session."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from gridwatch.config import REPO_ROOT, Settings
 
-EXAMPLES = REPO_ROOT.parent / "shared" / "spec" / "examples"
+EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "example"
 EXAMPLE_DATES = [dt.date(2021, 8, 2), dt.date(2021, 8, 3), dt.date(2021, 8, 4)]
 TEST_PII_KEY = "test-only-pii-key"
 
