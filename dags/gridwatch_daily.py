@@ -8,7 +8,9 @@ Tasks that write the warehouse share the one-slot pool ``gridwatch_warehouse``
 message naming the file and the fix; a held lock or other transient error is
 retried. A failed day is not published: the serving file stays at the last
 good publish, and a later run's marts gate holds it back too while a loaded
-day's batch gate is failing. Operators: see RUNBOOK.md.
+day's batch gate is failing. A task's last failure, and a date with no
+successful run by GRIDWATCH_ALERT_DEADLINE, alert the operators by e-mail and
+group-robot webhook (gridwatch.alerts). Operators: see RUNBOOK.md.
 """
 
 from __future__ import annotations
@@ -16,7 +18,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from airflow.sdk import Asset, CronTriggerTimetable, dag, task
+from airflow.sdk import (
+    Asset,
+    AsyncCallback,
+    CronTriggerTimetable,
+    DeadlineAlert,
+    DeadlineReference,
+    dag,
+    task,
+)
+
+from gridwatch.alerts import GridwatchNotifier
+from gridwatch.schedule import TIMEZONE, deadline_after_run
+from gridwatch.schedule import delivery_date as local_date
 
 SERVING = Asset("gridwatch://serving/marts")
 WAREHOUSE_POOL = "gridwatch_warehouse"
@@ -28,7 +42,24 @@ DEFAULT_ARGS = {
     # a hung task would hold the one-slot pool, and so every later run, for ever
     "execution_timeout": dt.timedelta(hours=2),
     "pool": WAREHOUSE_POOL,
+    # after the last try only: a retried lock is no news, bad data is
+    "on_failure_callback": GridwatchNotifier(),
 }
+
+
+def deadline_alerts() -> list[DeadlineAlert]:
+    """Alert when D has no successful run by GRIDWATCH_ALERT_DEADLINE (D + 1, local time)."""
+    interval = deadline_after_run()
+    if interval is None:
+        return []
+    return [
+        DeadlineAlert(
+            reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
+            interval=interval,
+            callback=AsyncCallback(GridwatchNotifier),
+            name="gridwatch_daily_published",
+        )
+    ]
 
 
 def delivery_date(logical_date: dt.datetime | None) -> dt.date:
@@ -41,7 +72,7 @@ def delivery_date(logical_date: dt.datetime | None) -> dt.date:
             "one: airflow dags trigger gridwatch_daily -l 2021-08-04T23:30:00+08:00 "
             "(or pick the logical date in the UI's trigger form)"
         )
-    return pendulum.instance(logical_date).in_timezone("Asia/Shanghai").date()
+    return local_date(logical_date)
 
 
 @dag(
@@ -50,12 +81,13 @@ def delivery_date(logical_date: dt.datetime | None) -> dt.date:
     # 23:30 Asia/Shanghai: the day's deliveries are in; logical date = delivery date. The
     # timetable is explicit: a bare cron string follows [scheduler]
     # create_cron_data_intervals, which would make the logical date the day before.
-    schedule=CronTriggerTimetable("30 23 * * *", timezone="Asia/Shanghai"),
-    start_date=pendulum.datetime(2021, 8, 1, tz="Asia/Shanghai"),
+    schedule=CronTriggerTimetable("30 23 * * *", timezone=TIMEZONE),
+    start_date=pendulum.datetime(2021, 8, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     dagrun_timeout=dt.timedelta(hours=6),
     default_args=DEFAULT_ARGS,
+    deadline=deadline_alerts(),
     tags=["gridwatch"],
     doc_md=__doc__,
 )

@@ -14,10 +14,13 @@ from gridwatch.config import Settings
 log = logging.getLogger(__name__)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, already_alerted: bool = False) -> None:
+    """Fail the task without retries; ``already_alerted``: the alert would repeat another's."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    raise AirflowFailException(message)
+    error = AirflowFailException(message)
+    error.already_alerted = already_alerted  # read by gridwatch.alerts
+    raise error
 
 
 def load_feed(feed: str, day: dt.date) -> list[dict]:
@@ -64,14 +67,24 @@ def gate_batches(day: dt.date, failed_loads: list[str] | tuple[str, ...] = ()) -
     try:
         report = validate_batches(Settings.from_env(), day)
     except QualityGateError as exc:
-        _fail(f"{exc}{failed}")
+        _fail(f"{exc}{failed}", already_alerted=_only_rejected_files(exc, failed_loads))
     if failed_loads:
         _fail(
             f"The load of {', '.join(failed_loads)} for {day} failed (see those tasks' logs); "
             "the batch gate checked what was loaded. Nothing is built or published: fix "
-            "what the load names, then re-run the date."
+            "what the load names, then re-run the date.",
+            already_alerted=True,  # each failed load task sent its own alert
         )
     return _report(report)
+
+
+def _only_rejected_files(exc: Exception, failed_loads: list[str] | tuple[str, ...]) -> bool:
+    """The gate found nothing but the REJECTED files whose load tasks alerted already."""
+    report = getattr(exc, "report", None)
+    if report is None or not failed_loads:
+        return False
+    rejected = {(f"batch.{feed}.files", "status") for feed in failed_loads}
+    return all((r.suite, r.column_name) in rejected for r in report.blocking_failures)
 
 
 def build_marts() -> str:
