@@ -680,3 +680,63 @@ def test_the_dag_does_not_publish_after_a_blocking_gate(wh, tmp_path, airflow_ho
     assert run.returncode != 0, log[-3000:]
     assert "batch.verification.rows" in log and "verified_at_days_from_delivery" in log
     assert digest(settings.serving) == last_good
+
+
+# --- expected deliveries: empty days, holidays, volume ---------------------------------
+
+EMPTY_DAY = dt.date(2021, 8, 20)  # the example delivers nothing on it
+
+
+def test_a_day_with_nothing_delivered_is_blocking(wh):
+    with pytest.raises(quality.QualityGateError) as caught:
+        quality.validate_batches(wh, EMPTY_DAY)
+    failed = {(r.suite, r.column_name) for r in caught.value.report.blocking_failures}
+    assert ("batch.day", "core_feeds_delivered_unless_holiday") in failed
+    assert "no push list and no checkpoint log" in str(caught.value)
+
+
+def test_a_holiday_expects_nothing(wh, tmp_path, monkeypatch):
+    import yaml
+
+    from gridwatch import quality_frames
+
+    limits = yaml.safe_load(quality_frames.THRESHOLDS_FILE.read_text(encoding="utf-8"))
+    limits["calendar"]["holidays"] = [EMPTY_DAY.isoformat()]
+    custom = tmp_path / "thresholds.yml"
+    custom.write_text(yaml.safe_dump(limits), encoding="utf-8")
+    monkeypatch.setattr(quality_frames, "THRESHOLDS_FILE", custom)
+    report = quality.validate_batches(wh, EMPTY_DAY)
+    assert report.ok
+    assert not [r for r in report.warnings if r.column_name == "rows_read_share_of_median"]
+
+
+def test_volume_far_below_the_recent_median_is_a_finding():
+    limits = thresholds()
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute(
+        "create table raw.load_log (feed varchar, delivery_date date, file_name varchar, "
+        "status varchar, rows_read bigint, rows_loaded bigint, rows_quarantined bigint)"
+    )
+    con.execute("create table raw.enterprise_filing (delivery_date date, uscc_valid boolean)")
+    day = dt.date(2021, 8, 10)
+    for back, rows in ((1, 100), (2, 120), (3, 90), (4, 0), (20, 5)):  # 4: empty, 20: too old
+        con.execute(
+            "insert into raw.load_log values ('enterprise_filing', ?, 'f.csv', 'LOADED', ?, ?, 0)",
+            [day - dt.timedelta(days=back), rows, rows],
+        )
+    con.execute(
+        "insert into raw.load_log values ('enterprise_filing', ?, 'f.csv', 'LOADED', 10, 10, 0)",
+        [day],
+    )
+    frame = batch_delivery(con, "enterprise_filing", day, limits)
+    assert frame["median_rows_read"][0] == 100
+    assert frame["rows_read_share_of_median"][0] == pytest.approx(0.1)
+    spec = SPECS["batch.enterprise_filing.delivery"]
+    params = parameters(spec, day, limits)
+    assert params["rows_read_share_of_median_warning"] == 0.3
+    volume = [c for c in spec.checks if c.column_name == "rows_read_share_of_median"]
+    assert {c.severity for c in volume} == {"warning", "blocking"}
+    # fewer than min_days delivered dates before D: not checked
+    frame = batch_delivery(con, "enterprise_filing", dt.date(2021, 8, 8), limits)
+    assert frame["rows_read_share_of_median"].isna().all()

@@ -48,6 +48,7 @@ from gridwatch.config import Settings
 from gridwatch.feeds import FEEDS
 from gridwatch.normalize import sql_literal
 from gridwatch.quality_frames import (
+    batch_day,
     batch_delivery,
     batch_files,
     batch_rows,
@@ -422,6 +423,7 @@ def _batch_frames(con: duckdb.DuckDBPyConnection, day: dt.date) -> Frames:
             by_name[f"batch.{feed}.delivery"],
             lambda feed=feed: batch_delivery(con, feed, day, limits),
         )
+    yield by_name["batch.day"], lambda: batch_day(con, day, limits)
 
 
 def _mart_frames(con: duckdb.DuckDBPyConnection) -> Frames:

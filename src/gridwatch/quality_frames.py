@@ -72,8 +72,10 @@ def declared_marts() -> list[str]:
 def parameters(spec: SuiteSpec, day: dt.date, limits: dict[str, Any]) -> dict[str, Any]:
     """Values of the suite's $PARAMETERs for run date ``day`` from thresholds.yml."""
     values: dict[str, Any] = {}
-    if spec.gate == "batches":
+    if spec.gate == "batches" and spec.subject in limits["feeds"]:
         feed = limits["feeds"][spec.subject]
+        for severity in ("warning", "blocking"):
+            values[f"rows_read_share_of_median_{severity}"] = float(feed["volume"][severity])
         for name in TIMESTAMP_CHECKS[spec.subject]:
             window = feed["timestamps"][name]
             values[f"{name}_min_days"] = -float(window["days_before"])
@@ -196,6 +198,32 @@ def batch_files(con: duckdb.DuckDBPyConnection, feed: str, day: dt.date) -> pd.D
 EXCEL_NUMBER_ID = r"[0-9](\.[0-9]+)?E\+?[0-9]+|[0-9]{15}000"
 
 
+def is_holiday(day: dt.date, limits: dict[str, Any]) -> bool:
+    """Whether ``day`` is in thresholds.yml's calendar.holidays."""
+    holidays = (limits.get("calendar") or {}).get("holidays") or []
+    return day in {dt.date.fromisoformat(str(h)) for h in holidays}
+
+
+def batch_day(con: duckdb.DuckDBPyConnection, day: dt.date, limits: dict[str, Any]) -> pd.DataFrame:
+    """One row for the date: holiday or not, and how many core feeds delivered any file."""
+    core = [str(f) for f in limits["calendar"]["core_feeds"]]
+    return _df(
+        con,
+        """
+        select
+            strftime($day, '%Y-%m-%d') as delivery_date,
+            $holiday as holiday,
+            delivered.feeds as core_feeds_delivered,
+            case when not $holiday then delivered.feeds end as core_feeds_delivered_unless_holiday
+        from (
+            select count(distinct feed) as feeds from raw.load_log
+            where delivery_date = $day and status != 'IGNORED' and list_contains($core, feed)
+        ) as delivered
+        """,
+        {"day": day, "holiday": is_holiday(day, limits), "core": core},  # type: ignore[arg-type]
+    )
+
+
 def _expected_sql(rule: str) -> str:
     if rule == "daily":
         return "true"
@@ -260,7 +288,21 @@ def batch_delivery(
             from raw.{feed} where delivery_date = $day
         )
         , expectation as (
-            select ({_expected_sql(conf["expected"])}) as expected
+            select not $holiday and ({_expected_sql(conf["expected"])}) as expected
+        ),
+        history as (  -- rows read on the feed's delivered dates before D
+            select delivery_date, sum(rows_read) as rows_read
+            from raw.load_log
+            where feed = $feed and status = 'LOADED'
+              and delivery_date >= $day - to_days(cast($volume_days as integer))
+              and delivery_date < $day
+            group by delivery_date
+            having sum(rows_read) > 0
+        ),
+        volume as (
+            select case when count(*) >= $volume_min_days then median(rows_read) end
+                as median_rows_read
+            from history
         )
         select
             $feed as feed,
@@ -273,10 +315,21 @@ def batch_delivery(
             case when expectation.expected then files.rows_loaded end
                 as rows_loaded_if_expected,
             files.rows_quarantined / nullif(files.rows_read, 0) as quarantine_share,
+            volume.median_rows_read,
+            case when files.files_delivered > 0
+                then files.rows_read / nullif(volume.median_rows_read, 0)
+            end as rows_read_share_of_median,
             table_rows.*
-        from files, table_rows, expectation
+        from files, table_rows, expectation, volume
         """,
-        {"feed": feed, "day": day, "lookback": int(conf.get("lookback_days", 1))},  # type: ignore[arg-type]
+        {
+            "feed": feed,
+            "day": day,
+            "lookback": int(conf.get("lookback_days", 1)),
+            "holiday": is_holiday(day, limits),
+            "volume_days": int(conf["volume"]["days"]),
+            "volume_min_days": int(conf["volume"]["min_days"]),
+        },  # type: ignore[arg-type]
     )
 
 

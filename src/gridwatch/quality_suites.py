@@ -394,6 +394,19 @@ def batch_delivery_suite(feed: Feed) -> SuiteSpec:
             min_value=1,
         ),
     ]
+    for severity in BOTH:
+        checks.append(
+            between(
+                "rows_read_share_of_median",
+                severity,
+                "Far fewer rows than this feed's usual delivery (thresholds.yml `volume`: rows "
+                "read on the date against the median of its recent delivered dates): a partial "
+                "export, or a community's or checkpoint's file missing. Check the files with the "
+                "sender and have the missing ones delivered into the same folder; if the low "
+                "volume is real (a quiet day), nothing to do. " + RERUN,
+                min_value=param(f"rows_read_share_of_median_{severity}"),
+            )
+        )
     for share, severities in SHARE_CHECKS[feed.name].items():
         for severity in severities:
             checks.append(
@@ -412,6 +425,31 @@ def batch_delivery_suite(feed: Feed) -> SuiteSpec:
         checks=tuple(checks),
         index_columns=("feed",),
         subject=feed.name,
+    )
+
+
+def batch_day_suite() -> SuiteSpec:
+    return SuiteSpec(
+        name="batch.day",
+        gate="batches",
+        frame=(
+            "one row: the run date, whether it is a holiday (thresholds.yml `calendar`), and "
+            "how many of its core feeds delivered any file"
+        ),
+        checks=(
+            between(
+                "core_feeds_delivered_unless_holiday",
+                BLOCKING,
+                "Nothing at all was delivered for this date by any of the core feeds "
+                "(thresholds.yml `calendar.core_feeds`): no push list and no checkpoint log. "
+                "Publishing would show an empty day. If the files are late, deliver them into "
+                "<landing>/<feed>/D/ and re-run the date; if this date was triggered by mistake "
+                "(a date nobody delivers for), leave it failed; if it is a day off, add it to "
+                "`calendar.holidays` (reviewed change) and re-run it.",
+                min_value=1,
+            ),
+        ),
+        index_columns=("delivery_date",),
     )
 
 
@@ -721,6 +759,7 @@ def suite_specs() -> list[SuiteSpec]:
     specs: list[SuiteSpec] = []
     for feed in FEEDS.values():
         specs += [batch_rows_suite(feed), batch_files_suite(feed), batch_delivery_suite(feed)]
+    specs.append(batch_day_suite())
     specs += [mart_suite(mart) for mart in MART_KEYS]
     specs += [coverage_totals_suite(), push_records_suite(), enterprises_suite()]
     specs += [held_deliveries_suite()]
