@@ -39,6 +39,7 @@ help: ## Show this help
 	  | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
 	@echo
 	@echo "Variables: GRIDWATCH_LANDING_DIR GRIDWATCH_REFERENCE_DIR GRIDWATCH_WAREHOUSE GRIDWATCH_SERVING"
+	@echo "Ports (127.0.0.1): AIRFLOW_PORT (8080) SUPERSET_PORT (8088) GRIDWATCH_POSTGRES_PORT (5433)"
 
 $(UV):
 	python3 -m venv $(ROOT)/.tools
@@ -67,7 +68,7 @@ generate: $(VENV)/.synced ## Generate a synthetic delivery (DEMO_PRESET, DEMO_DA
 	$(PY) -m gridwatch.cli generate --preset $(DEMO_PRESET) --days $(DEMO_DAYS) \
 	  --start $(DEMO_START) --seed 7 --out $(ROOT)/data/generated
 
-backfill: pipeline-setup ## Run each date START..END in order through Airflow; a failed date does not stop it; lists failed dates
+backfill: pipeline-setup ## Run each date START..END in order through Airflow, one line per date; a failed date does not stop it; lists failed dates
 	@test -n "$(START)" -a -n "$(END)" || (echo "usage: make backfill START=YYYY-MM-DD END=YYYY-MM-DD"; exit 2)
 	$(PY) -m gridwatch.orchestrate backfill $(START) $(END)
 
