@@ -15,6 +15,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 # State folder: manage.py sets GRIDWATCH_SUPERSET_HOME; a container sets SUPERSET_HOME.
@@ -199,3 +200,91 @@ def _refuse_unknown_legacy_viz() -> None:
             )
 
     viz.viz_types = LegacyVizTypes(viz.viz_types)
+
+
+# --- the serving file: every query reads the latest publish ---------------------------
+# DuckDB keeps one database instance per file and process while any connection to it is
+# open, and hands that instance to every new connection: under steady use a worker would
+# read the file it first opened for ever, however often a publish replaces it. So a
+# read-only DuckDB connection opens an in-memory database and ATTACHes the file as it is
+# now, and only then shuts external access and locks the configuration.
+_AFTER_ATTACH = ("enable_external_access", "lock_configuration")
+
+
+def _read_only_duckdb_file(dialect: Any, cparams: dict[str, Any]) -> str | None:
+    path = cparams.get("database")
+    if dialect.name != "duckdb" or not cparams.get("read_only"):
+        return None
+    if not path or path == ":memory:" or ":" in path.split("/", 1)[0]:  # md:, s3: ...
+        return None
+    return path
+
+
+def _attach_instead(dialect: Any, conn_rec: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+    path = _read_only_duckdb_file(dialect, cparams)
+    if path is None:
+        return
+    config = dict(cparams.get("config") or {})
+    after = {k: config.pop(k) for k in _AFTER_ATTACH if k in config}
+    cparams.update(database=":memory:", config=config)
+    cparams.pop("read_only")
+    conn_rec.info["gridwatch_attach"] = (path, after)
+
+
+def _attach(dbapi_connection: Any, conn_rec: Any) -> None:
+    spec = conn_rec.info.pop("gridwatch_attach", None)
+    if spec is None:
+        return
+    path, after = spec
+    name = Path(path).stem.replace('"', '""')  # the catalog name a direct open would give
+    literal = path.replace("'", "''")
+    dbapi_connection.execute(f"attach '{literal}' as \"{name}\" (read_only)")
+    dbapi_connection.execute(f'use "{name}"')
+    for key in _AFTER_ATTACH:  # external access first: locking forbids changing it
+        if key in after:
+            value = "true" if after[key] else "false"
+            dbapi_connection.execute(f"set {key} = {value}")
+
+
+def _install_snapshot_hooks() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if not event.contains(Engine, "do_connect", _attach_instead):
+        event.listen(Engine, "do_connect", _attach_instead)
+        event.listen(Engine, "connect", _attach)
+
+
+_install_snapshot_hooks()
+
+
+def serving_version(datasource: Any) -> list[str]:
+    """The identity of a DuckDB file as published now (inode, size, mtime), else nothing.
+
+    Part of every chart-data cache key, so a publish makes every cached result stale at
+    once while the 5-minute cache still serves repeated views of one publish.
+    """
+    try:
+        url = datasource.database.url_object
+        if url.drivername != "duckdb" or not url.database or url.database == ":memory:":
+            return []
+        st = os.stat(url.database)
+    except (AttributeError, OSError, ValueError):
+        return []
+    return [f"serving:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"]
+
+
+def _security_manager() -> type | None:
+    try:
+        from superset.security import SupersetSecurityManager
+    except ImportError:  # read outside Superset (tests of this file's settings): the default
+        return None
+
+    class GridwatchSecurityManager(SupersetSecurityManager):
+        def get_rls_cache_key(self, datasource: Any) -> list[str]:
+            return [*super().get_rls_cache_key(datasource), *serving_version(datasource)]
+
+    return GridwatchSecurityManager
+
+
+CUSTOM_SECURITY_MANAGER = _security_manager()
