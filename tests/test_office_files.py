@@ -482,3 +482,13 @@ def test_a_stray_cell_far_outside_the_list_is_refused_not_a_crash(env):
     f = load(env)["stray_cell.xlsx"]
     assert f.status == "REJECTED"
     assert "sheet '名单'" in f.error and "Ctrl+End" in f.error
+
+
+def test_a_key_repeated_on_another_sheet_is_a_duplicate_of_the_file(env):
+    write_xlsx(
+        folder(env) / "two_sheets.xlsx",
+        {"平湖社区": [HEADER, row(1, name="张三")], "鹅公岭社区": [HEADER, row(1, name="李四")]},
+    )
+    f = load(env)["two_sheets.xlsx"]
+    assert (f.rows_loaded, f.reasons) == (1, {"DUPLICATE_KEY": 1})
+    assert query(env, "select name from raw.push_list") == [("张三",)]  # the first row stays

@@ -61,6 +61,7 @@ class _Loaded:
     index: int  # file_index of its rows in the partition's normalised table
     stage: str  # the cells as delivered (for quarantine raw values)
     prepared: PreparedPart
+    file_number: int  # the index of the file's first part: one per file, over its sheets
 
 
 class LandingMissingError(Exception):
@@ -144,12 +145,13 @@ CLEAN = "gw_clean"
 NORM = "gw_norm"
 
 
-def _clean_select(feed: Feed, prepared: PreparedPart, stage: str, index: int) -> str:
+def _clean_select(feed: Feed, item: _Loaded) -> str:
     """A staged file's rows with its cells named by the feed's columns (a rename only).
 
     The selects of all files of a partition are combined into one UNION ALL, which
     DuckDB runs in parallel; trimming happens in ``_normalise`` in one parallel pass.
     """
+    prepared, stage, index = item.prepared, item.stage, item.index
     keys = _header_keys(prepared.header)
     width = len(prepared.header)
     cells = [
@@ -172,6 +174,7 @@ def _clean_select(feed: Feed, prepared: PreparedPart, stage: str, index: int) ->
     )
     return (
         f"select cast({index} as integer) as file_index, "
+        f"cast({item.file_number} as integer) as file_number, "
         f"rowid + {1 + prepared.row_offset} as row_number, {renamed}, "
         f"cast({unknown_text} as varchar) as unknown_text, {extras} as extras "
         f"from {stage} where coalesce({every_cell}) is not null"
@@ -190,6 +193,7 @@ def _create_raw(con: duckdb.DuckDBPyConnection, feed: Feed, selects: list[str]) 
     columns = ", ".join(f"cast(null as varchar) as v_{c.name}" for c in feed.columns)
     con.execute(
         f"create or replace temp view {RAW} as select cast(null as integer) as file_index, "
+        "cast(null as integer) as file_number, "
         f"cast(null as bigint) as row_number, {columns}, cast(null as varchar) as unknown_text, "
         "cast(null as json) as extras where false"
     )
@@ -214,7 +218,8 @@ def _create_clean(con: duckdb.DuckDBPyConnection, feed: Feed) -> list[str]:
     )
     con.execute(
         f"""create or replace temp view {CLEAN_ALL} as
-            select file_index, row_number, {trimmed}, gw_text(unknown_text) as u, extras
+            select file_index, file_number, row_number, {trimmed}, gw_text(unknown_text) as u,
+                extras
             from {RAW} {nfkc_join}"""
     )
     any_value = "coalesce(" + ", ".join(f"v_{c.name}" for c in feed.columns) + ", u)"
@@ -330,7 +335,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, feed: Feed, selects: list[str]) -
             with rows as ({query})
             select * replace (
                 case when reason is null and row_number() over (
-                    partition by file_index, reason is null, v_batch_id, t_record_no
+                    partition by file_number, reason is null, v_batch_id, t_record_no
                     order by row_number) > 1
                 then 'DUPLICATE_KEY' else reason end as reason)
             from rows
@@ -477,7 +482,7 @@ def _read_file(
     try:
         for offset, part in enumerate(prepared.parts):
             stage = f"gw_stage_{first_index + offset}"
-            loaded.append(_Loaded(result, first_index + offset, stage, part))
+            loaded.append(_Loaded(result, first_index + offset, stage, part, first_index))
             _stage(con, part, stage, entry.name)
     except FileRejected:
         for item in loaded:
@@ -533,7 +538,7 @@ def load_partition(
                 continue
             seen[result.sha256] = f"{feed_name}/{day}/{entry.name}"
             loaded.extend(parts)
-        selects = [_clean_select(feed, i.prepared, i.stage, i.index) for i in loaded]
+        selects = [_clean_select(feed, item) for item in loaded]
         _normalise(con, feed, selects)
         counts = con.execute(
             f"select file_index, coalesce(reason, ''), count(*) from {NORM} group by all"
