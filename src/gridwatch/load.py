@@ -17,11 +17,11 @@ from pathlib import Path
 
 import duckdb
 
-from gridwatch.feeds import FEEDS, ROW_DATE_COLUMN, Feed
+from gridwatch.feeds import FEEDS, Feed
 from gridwatch.files import FileRejected, PreparedPart, prepare
-from gridwatch.identifiers import refresh_checks
 from gridwatch.landing import Entry, StagingError, partition_entries, stage_copy, staging_dir
-from gridwatch.normalize import nfkc_joins, reason_case, sql_literal, typed_expr
+from gridwatch.normalize import sql_literal
+from gridwatch.typed_partition import NORM, build_norm
 from gridwatch.warehouse import raw_columns
 
 
@@ -139,12 +139,6 @@ def _stage(
             ) from exc
 
 
-# Column kinds whose parsing is costly per row: they are parsed once per distinct value.
-_MAPPED_KINDS = {"timestamp", "date", "temperature"}
-CLEAN = "gw_clean"
-NORM = "gw_norm"
-
-
 def _clean_select(feed: Feed, item: _Loaded) -> str:
     """A staged file's rows with its cells named by the feed's columns (a rename only).
 
@@ -181,181 +175,6 @@ def _clean_select(feed: Feed, item: _Loaded) -> str:
     )
 
 
-RAW = "gw_raw"
-CLEAN_ALL = "gw_clean_all"
-
-
-def _create_raw(con: duckdb.DuckDBPyConnection, feed: Feed, selects: list[str]) -> None:
-    """A view over the staged parts with their cells named by the feed's columns."""
-    if selects:
-        con.execute(f"create or replace temp view {RAW} as " + " union all ".join(selects))
-        return
-    columns = ", ".join(f"cast(null as varchar) as v_{c.name}" for c in feed.columns)
-    con.execute(
-        f"create or replace temp view {RAW} as select cast(null as integer) as file_index, "
-        "cast(null as integer) as file_number, "
-        f"cast(null as bigint) as row_number, {columns}, cast(null as varchar) as unknown_text, "
-        "cast(null as json) as extras where false"
-    )
-
-
-def _create_clean(con: duckdb.DuckDBPyConnection, feed: Feed) -> list[str]:
-    """Views of the cells NFKC-normalised, then trimmed (§3); returns the NFKC map tables.
-
-    Views, not tables: the partition is materialised once, typed, in ``_normalise``.
-    ``gw_clean_all`` keeps wholly empty rows (the value maps do not care);
-    ``gw_clean`` skips them, as they are not counted (§2).
-    """
-    nfkc = nfkc_joins(con, RAW, [f"v_{c.name}" for c in feed.columns])
-    trimmed = ", ".join(
-        f"gw_text(coalesce({nfkc[f'v_{c.name}']}.n, v_{c.name})) as v_{c.name}"
-        if f"v_{c.name}" in nfkc
-        else f"gw_text(v_{c.name}) as v_{c.name}"
-        for c in feed.columns
-    )
-    nfkc_join = " ".join(
-        f"left join {table} on {table}.v = {RAW}.{column}" for column, table in nfkc.items()
-    )
-    con.execute(
-        f"""create or replace temp view {CLEAN_ALL} as
-            select file_index, file_number, row_number, {trimmed}, gw_text(unknown_text) as u,
-                extras
-            from {RAW} {nfkc_join}"""
-    )
-    any_value = "coalesce(" + ", ".join(f"v_{c.name}" for c in feed.columns) + ", u)"
-    con.execute(
-        f"create or replace temp view {CLEAN} as select * exclude (u) from {CLEAN_ALL} "
-        f"where {any_value} is not null"
-    )
-    return list(nfkc.values())
-
-
-def _normalise(con: duckdb.DuckDBPyConnection, feed: Feed, selects: list[str]) -> None:
-    """Type every row of the partition and give it its first quarantine reason (§3, §4).
-
-    One pass over all files of the partition, so DuckDB works on it in parallel.
-    Timestamps, dates, temperatures, phones and identity numbers repeat a lot
-    (a city's checkpoint log has millions of rows but few distinct values), so
-    they are parsed once per distinct value into a small map and joined back.
-    """
-    _create_raw(con, feed, selects)
-    nfkc_tables = _create_clean(con, feed)
-    names = {c.name for c in feed.columns}
-    # distinct values of every mapped column, gathered in one scan of the partition
-    keys = {
-        col.name: f"v_{col.name}"
-        if col.default is None
-        else f"coalesce(v_{col.name}, {sql_literal(col.default)})"
-        for col in feed.columns
-        if col.kind in _MAPPED_KINDS or col.name in ("phone", "id_number", "checkpoint_code")
-    }
-    if keys:
-        lists = ", ".join(f"list(distinct {key}) as d_{name}" for name, key in keys.items())
-        con.execute(f"create or replace temp table gw_distinct as select {lists} from {CLEAN_ALL}")
-
-    def build_map(name: str, table: str, exprs: str) -> str:
-        con.execute(
-            f"create or replace temp table {table} as select v, {exprs} from "
-            f"(select unnest(d_{name}) as v from gw_distinct) where v is not null"
-        )
-        return f"left join {table} on {table}.v = {keys[name]}"
-
-    maps: list[str] = []
-    typed: list[str] = []
-    for col in feed.columns:
-        if col.kind in _MAPPED_KINDS:
-            table = f"gw_map_{col.name}"
-            expr = typed_expr(col).replace(keys[col.name], "v").replace(f"v_{col.name}", "v")
-            maps.append(build_map(col.name, table, f"{expr} as t"))
-            typed.append(f"{table}.t as t_{col.name}")
-        else:
-            typed.append(f"{typed_expr(col)} as t_{col.name}")
-    specials: list[str] = []
-    if "phone" in names:
-        maps.append(
-            build_map(
-                "phone",
-                "gw_map_phone",
-                "gw_phone(v) as phone, gw_phone_valid(gw_phone(v)) as phone_valid",
-            )
-        )
-        specials += [
-            "gw_map_phone.phone as n_phone",
-            "coalesce(gw_map_phone.phone_valid, false) as n_phone_valid",
-        ]
-    if "id_number" in names:
-        maps.append(
-            build_map(
-                "id_number", "gw_map_id", "gw_id('RIC', v) as ric, gw_id('OTHER', v) as other"
-            )
-        )
-        # python-stdnum's verdicts joined to the partition's distinct numbers, not to every row
-        refresh_checks(con, "RIC", "select ric from gw_map_id")
-        con.execute(
-            "create or replace temp table gw_map_id as select m.*, c.normalised, c.valid, "
-            "c.birth_date from gw_map_id as m left join raw.identifier_checks as c "
-            "on c.kind = 'RIC' and c.value = m.ric"
-        )
-        specials += [
-            "gw_map_id.ric as n_id_ric",
-            "gw_map_id.other as n_id_other",
-            "gw_map_id.normalised as n_ric_normalised",
-            "gw_map_id.valid as n_ric_valid",
-            "gw_map_id.birth_date as n_ric_birth_date",
-        ]
-    if "checkpoint_code" in names:  # by code, else by name (the smallest code of that name)
-        maps.append(
-            build_map(
-                "checkpoint_code",
-                "gw_map_checkpoint",
-                """coalesce(
-                    (select checkpoint_code from raw.ref_checkpoints r where r.checkpoint_code = v),
-                    (select min(checkpoint_code) from raw.ref_checkpoints r
-                     where r.checkpoint_name = v)) as resolved""",
-            )
-        )
-        specials.append("gw_map_checkpoint.resolved as resolved_checkpoint")
-    con.execute("drop table if exists gw_distinct")
-
-    extra_reasons: list[tuple[str, str]] = []
-    joins = " ".join(maps)
-    if "checkpoint_code" in names:
-        extra_reasons.append(("resolved_checkpoint is null", "UNKNOWN_CHECKPOINT"))
-    reason = reason_case(feed, extra_reasons)
-    query = f"""
-        with typed as (
-            select {CLEAN}.*, {", ".join(typed + specials)}
-            from {CLEAN} {joins}
-        )
-        select *, {reason} as reason from typed
-    """
-    if feed.name == "push_list":
-        # the same (batch_id, record_no) again in the same file: the first row stays
-        query = f"""
-            with rows as ({query})
-            select * replace (
-                case when reason is null and row_number() over (
-                    partition by file_number, reason is null, v_batch_id, t_record_no
-                    order by row_number) > 1
-                then 'DUPLICATE_KEY' else reason end as reason)
-            from rows
-        """
-    _check_identifiers(con, feed)
-    exprs, checks = _final_exprs(feed)
-    con.execute(
-        f"create or replace temp table {NORM} as with reasoned as ({query}) "
-        f"select file_index, row_number, reason, {', '.join(exprs)}, extras "
-        f"from reasoned {' '.join(checks)}"
-    )
-    con.execute(f"drop view {CLEAN}")
-    con.execute(f"drop view {CLEAN_ALL}")
-    con.execute(f"drop view {RAW}")
-    for table in nfkc_tables:
-        con.execute(f"drop table {table}")
-    for join in maps:
-        con.execute(f"drop table if exists {join.split()[2]}")
-
-
 def _raw_values_sql(prepared: PreparedPart, stage: str, index: int) -> str:
     """Quarantined rows with every cell as delivered, keyed by the sender's header names."""
     keys = _header_keys(prepared.header)
@@ -367,54 +186,6 @@ def _raw_values_sql(prepared: PreparedPart, stage: str, index: int) -> str:
         f"join {stage} as s on s.rowid + {1 + prepared.row_offset} = n.row_number "
         f"where n.file_index = {index} and n.reason is not null"
     )
-
-
-def _final_exprs(feed: Feed) -> tuple[list[str], list[str]]:
-    """The expressions (and joins) that give a typed row its ``raw.<feed>`` columns."""
-    row_date = f"cast(t_{ROW_DATE_COLUMN[feed.name]} as date)"
-    exprs: list[str] = []
-    joins: list[str] = []
-    for col in feed.columns:
-        name = col.name
-        if name == "id_number":
-            id_type = "t_id_type" if feed.name == "push_list" else "'RIC'"
-            exprs.append(
-                f"case when {id_type} = 'RIC' then coalesce(n_ric_normalised, n_id_ric) "
-                f"else n_id_other end as id_number"
-            )
-            exprs.append(
-                f"""case when v_id_number is null then false
-                     when {id_type} = 'RIC' then coalesce(n_ric_valid, false)
-                          and n_ric_birth_date between date '1900-01-01' and {row_date}
-                     else length(regexp_replace(n_id_other, '[^A-Z0-9]', '', 'g'))
-                          >= 5
-                end as id_valid"""
-            )
-        elif name == "phone":
-            exprs.append("n_phone as phone")
-            exprs.append("n_phone_valid as phone_valid")
-        elif name == "uscc":
-            joins.append(
-                "left join raw.identifier_checks as uscc_check on uscc_check.kind = 'USCC' "
-                "and uscc_check.value = gw_uscc(v_uscc)"
-            )
-            exprs.append("gw_uscc(v_uscc) as uscc")
-            exprs.append("coalesce(uscc_check.valid, false) as uscc_valid")
-        elif name == "temperature":
-            exprs.append(
-                "case when t_temperature between 34.0 and 43.0 then t_temperature end as temperature"
-            )
-            exprs.append(
-                "coalesce(t_temperature between 34.0 and 43.0, false) as temperature_valid"
-            )
-            exprs.append("v_temperature as temperature_text")
-        elif name == "checkpoint_code":
-            exprs.append("resolved_checkpoint as checkpoint_code")
-        elif name == "inspection_passed":
-            exprs.append("cast(t_inspection_passed as boolean) as inspection_passed")
-        else:
-            exprs.append(f"t_{name} as {name}")
-    return exprs, joins
 
 
 def _final_select(feed: Feed) -> str:
@@ -538,8 +309,7 @@ def load_partition(
                 continue
             seen[result.sha256] = f"{feed_name}/{day}/{entry.name}"
             loaded.extend(parts)
-        selects = [_clean_select(feed, item) for item in loaded]
-        _normalise(con, feed, selects)
+        build_norm(con, feed, [_clean_select(feed, item) for item in loaded])
         counts = con.execute(
             f"select file_index, coalesce(reason, ''), count(*) from {NORM} group by all"
         ).fetchall()
@@ -557,12 +327,6 @@ def load_partition(
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return PartitionResult(feed_name, day, results, folder_exists)
-
-
-def _check_identifiers(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
-    """Check the partition's new USCCs with python-stdnum (distinct values only)."""
-    if feed.name == "enterprise_filing":
-        refresh_checks(con, "USCC", f"select gw_uscc(v_uscc) from {CLEAN_ALL}")
 
 
 def _replace_partition(

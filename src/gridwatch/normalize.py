@@ -11,8 +11,6 @@ from __future__ import annotations
 import functools
 import unicodedata
 
-import duckdb
-
 from gridwatch.feeds import ID_TYPES, Column, Feed
 
 TIMESTAMP_FORMATS = (
@@ -64,33 +62,6 @@ def nfkc_pattern() -> str:
                 ranges.append([code, code])
     body = "".join(f"\\x{{{a:X}}}" + (f"-\\x{{{b:X}}}" if b > a else "") for a, b in ranges)
     return f"[{body}]"
-
-
-def nfkc_joins(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> dict[str, str]:
-    """NFKC for the cells of ``table`` that need it (§3), on distinct values only.
-
-    Returns, per column with such cells, the name of a map table (v, n) of its
-    values and their NFKC forms, for the caller to join in. One scan of ``table``.
-    """
-    if not columns:
-        return {}
-    pattern = nfkc_pattern()
-    lists = ", ".join(
-        f"list(distinct {c}) filter (where regexp_matches({c}, '{pattern}'))" for c in columns
-    )
-    (found,) = con.execute(f"select {lists} from {table}").fetchall()
-    maps: dict[str, str] = {}
-    for column, values in zip(columns, found, strict=True):
-        if not values:
-            continue
-        name = f"gw_nfkc_{column}"
-        con.execute(f"create or replace temp table {name} (v varchar, n varchar)")
-        con.executemany(
-            f"insert into {name} values (?, ?)",
-            [(v, unicodedata.normalize("NFKC", v)) for v in values],
-        )
-        maps[column] = name
-    return maps
 
 
 def sql_literal(text: str) -> str:
