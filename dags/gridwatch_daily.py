@@ -16,6 +16,7 @@ group-robot webhook (gridwatch.alerts). Operators: see RUNBOOK.md.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import pendulum
 from airflow.sdk import (
@@ -50,7 +51,9 @@ DEFAULT_ARGS = {
 def deadline_alerts() -> list[DeadlineAlert]:
     """Alert when D has no successful run by GRIDWATCH_ALERT_DEADLINE (D + 1, local time)."""
     interval = deadline_after_run()
-    if interval is None:
+    # Airflow 3.3.2's `dags test` crashes at the end of a successful run of a DAG with a
+    # deadline (it reads the DAG's alerts as database ids); only the scheduler runs them.
+    if interval is None or sys.argv[1:3] == ["dags", "test"]:
         return []
     return [
         DeadlineAlert(
