@@ -1,10 +1,13 @@
 """Loading one partition: every file of one feed delivered on one date (§2, §4).
 
-``load_partition`` reads each file of ``<landing>/<feed>/<date>/`` into
-temporary tables, then replaces the partition in the warehouse in one
-transaction: typed rows into ``raw.<feed>``, bad rows into ``raw.quarantine``
-and one line per file into ``raw.load_log``. Files it cannot read are recorded
-as REJECTED and, once the good files are in, reported by ``RejectedFilesError``.
+``load_partition`` takes each entry of ``<landing>/<feed>/<date>/`` with its
+verdict (:mod:`gridwatch.landing`), copies the files to load into the staging
+folder, reads every part (a CSV, or each sheet of a workbook) into a temporary
+table, types the partition (:mod:`gridwatch.typed_partition`), then replaces it
+in the warehouse in one transaction: typed rows into ``raw.<feed>``, bad rows
+into ``raw.quarantine`` and one line per file into ``raw.load_log``. Files it
+cannot read are recorded as REJECTED and, once the good files are in, reported
+by ``RejectedFilesError``; lock and system files are recorded as IGNORED.
 """
 
 from __future__ import annotations
@@ -143,7 +146,7 @@ def _clean_select(feed: Feed, item: _Loaded) -> str:
     """A staged file's rows with its cells named by the feed's columns (a rename only).
 
     The selects of all files of a partition are combined into one UNION ALL, which
-    DuckDB runs in parallel; trimming happens in ``_normalise`` in one parallel pass.
+    DuckDB runs in parallel; cleaning and typing happen in ``typed_partition``.
     """
     prepared, stage, index = item.prepared, item.stage, item.index
     keys = _header_keys(prepared.header)
