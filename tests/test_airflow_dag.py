@@ -85,7 +85,7 @@ def test_example_through_airflow_gives_expected_marts(example_via_airflow):
     # 2021-08-04 holds readme.txt: the load fails after loading the rest; no publish that day
     assert third.returncode != 0
     log = third.stdout + third.stderr
-    assert "readme.txt" in log and "unsupported file type" in log
+    assert "readme.txt" in log and "is not a delivery" in log
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
         assert con.execute(
