@@ -44,6 +44,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from gridwatch import hints
 from gridwatch.config import Settings
 from gridwatch.feeds import FEEDS
 from gridwatch.normalize import sql_literal
@@ -187,7 +188,7 @@ class GateReport:
         lines.append("")
         lines.append(
             f"All results: marts.mart_quality_results (run_date {self.day}), "
-            f"`gridwatch validate {self.day}`"
+            f"`{hints.cli()} validate {self.day}`"
             + (f", Data Docs {self.docs}" if self.docs else "")
             + "."
         )

@@ -138,7 +138,10 @@ def unique(columns: tuple[str, ...], severity: Severity, notes: str) -> Check:
 
 # --- operator notes --------------------------------------------------------------------
 
-RERUN = "then re-run the date (`gridwatch run D`, or clear the DAG run of D)."
+RERUN = (
+    "then re-run the date (`make rerun DATE=D` in a checkout, `gridwatch run D` where the "
+    "package is installed, or clear the DAG run of D)."
+)
 RERUN_NOW = "Then" + RERUN[len("then") :]
 LOADER_BUG = (
     "The loader should never let this through: the load of this date is broken. "
@@ -675,7 +678,8 @@ def held_deliveries_suite() -> SuiteSpec:
                 BLOCKING,
                 "This delivery date was loaded but has not been through the batch gate since "
                 "(a load by hand, or a run stopped before its gate): check it with "
-                "`gridwatch validate D`, or re-run D.",
+                "`.venv/bin/gridwatch validate D` (`gridwatch validate D` where the package is "
+                "installed), or re-run D.",
             ),
             between(
                 "rejected_files",
