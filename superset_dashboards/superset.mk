@@ -1,4 +1,4 @@
-# Superset dashboards (issue 7). Included by the main Makefile:
+# Superset dashboards. Included by the main Makefile:
 #     include superset_dashboards/superset.mk
 # Superset runs from its own venv (it pins sqlalchemy 1.4 and pandas 2.1).
 # Environment: GRIDWATCH_SERVING (the serving file), SUPERSET_PORT (8088),

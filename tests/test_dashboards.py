@@ -1,4 +1,4 @@
-"""Superset dashboards (issue 7), checked the way a leader sees them: in real Chromium.
+"""Superset dashboards, checked the way a leader sees them: in real Chromium.
 
 One Superset is started for the whole module, from its own venv
 (superset_dashboards/.venv, ``make superset-setup``), with a fresh metadata database in

@@ -1,4 +1,4 @@
-"""Quality gates (issue 6): leaders never see a number built on a broken delivery.
+"""Quality gates: leaders never see a number built on a broken delivery.
 
 Three gates run Great Expectations suites (``quality_suites``) on pandas
 DataFrames read from DuckDB (``quality_frames``):

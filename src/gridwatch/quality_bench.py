@@ -1,4 +1,4 @@
-"""Benchmark: the quality gates' share of the daily run (issue 6, target <= 15 %).
+"""Benchmark: the quality gates' share of the daily run (target <= 15 %).
 
     python -m gridwatch.quality_bench START [END]
 

@@ -1,4 +1,4 @@
-"""The quality gates' expectation suites, as code (issue 6).
+"""The quality gates' expectation suites, as code.
 
 Each suite validates one pandas DataFrame read from DuckDB (see
 ``quality_frames``): the rows of a (feed, date) partition, its files, its
