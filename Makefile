@@ -50,12 +50,10 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	@touch $@
 
 # Airflow's metadata database: a PostgreSQL server of the project's own (gridwatch.postgres),
-# created and migrated once. The old SQLite home's stamp is removed so that tests, which
-# reuse a home stamped .initialised, make their own SQLite home instead of sharing this one.
+# created and migrated once. Tests never use it: they run Airflow in a SQLite home of their own.
 AIRFLOW_DB_STAMP := $(AIRFLOW_HOME)/.metadata-postgres
 $(AIRFLOW_DB_STAMP): $(VENV)/.synced
 	@mkdir -p $(AIRFLOW_HOME)
-	@rm -f $(AIRFLOW_HOME)/.initialised
 	@echo "Airflow metadata: creating the PostgreSQL database under $(AIRFLOW_HOME)/postgres and migrating it"
 	$(PY) -m gridwatch.services init
 	@touch $@

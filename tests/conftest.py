@@ -4,10 +4,12 @@ worked example (tests/fixtures/example, docs/contract.md) loaded and built once 
 from __future__ import annotations
 
 import datetime as dt
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,14 @@ TEST_PII_KEY = "test-only-pii-key"
 
 os.environ.setdefault("GRIDWATCH_PII_KEY", TEST_PII_KEY)
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# Hints read MAKELEVEL to print make targets; tests expect the same output under `make test`.
+os.environ.pop("MAKELEVEL", None)
+# Airflow reads its home once, at its first import (collecting a test module may import it):
+# the session gets its own SQLite home, never the demo's PostgreSQL-backed one.
+_AIRFLOW_HOME = tempfile.mkdtemp(prefix="gridwatch-test-airflow-")
+atexit.register(shutil.rmtree, _AIRFLOW_HOME, ignore_errors=True)
+os.environ["AIRFLOW_HOME"] = _AIRFLOW_HOME
+os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
 
 
 def make_settings(
@@ -69,12 +79,9 @@ AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 
 @pytest.fixture(scope="session")
-def airflow_home(tmp_path_factory) -> Path:
-    """An initialised Airflow home: the Makefile's when `make test` runs, else a fresh one."""
-    configured = os.environ.get("AIRFLOW_HOME")
-    if configured and (Path(configured) / ".initialised").exists():
-        return Path(configured)
-    home = tmp_path_factory.mktemp("airflow")
+def airflow_home() -> Path:
+    """The session's Airflow home, migrated, with the warehouse pool."""
+    home = Path(_AIRFLOW_HOME)
     env = airflow_env(home)
     subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
     subprocess.run(

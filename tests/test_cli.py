@@ -129,9 +129,12 @@ def test_run_reports_what_the_day_loaded_and_what_the_gates_found(fresh):
 
 def test_run_says_when_no_feed_has_a_folder_for_the_date(fresh):
     result = run(fresh, "run", "2012-08-03")  # a mistyped year
-    assert result.returncode == 0, result.stderr  # nothing to load is not an error …
-    assert "no feed has a folder for 2012-08-03" in result.stderr  # … but it is said
-    assert "0 file(s) loaded" in result.stdout
+    assert "no feed has a folder for 2012-08-03" in result.stderr
+    # a working day without a push list or checkpoint log is stopped, not published empty
+    assert result.returncode == 1, result.stdout
+    assert 'Quality gate "batches" stopped 2012-08-03' in result.stderr
+    assert "core_feeds_delivered_unless_holiday" in result.stderr
+    assert not fresh.serving.exists()
 
 
 FILES_0803 = sorted(
