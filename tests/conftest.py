@@ -3,8 +3,8 @@ worked example (tests/fixtures/example, docs/contract.md) loaded and built once 
 
 from __future__ import annotations
 
-import datetime as dt
 import atexit
+import datetime as dt
 import os
 import shutil
 import subprocess
