@@ -91,7 +91,6 @@ ENV PATH=/opt/gridwatch/.venv/bin:${PATH} \
     GRIDWATCH_GX_RESULTS_DIR=/data/quality/gx_results \
     GRIDWATCH_GX_DOCS_DIR=/data/quality/gx_docs \
     GX_ANALYTICS_ENABLED=false \
-    AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
     DBT_SEND_ANONYMOUS_USAGE_STATS=false \
     DO_NOT_TRACK=1
 

@@ -21,7 +21,6 @@ export GRIDWATCH_SERVING ?= $(ROOT)/data/serving/gridwatch.duckdb
 export AIRFLOW_HOME ?= $(ROOT)/.airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(ROOT)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
-export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
@@ -49,13 +48,13 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-# Airflow's metadata database: a PostgreSQL server of the project's own (gridwatch.postgres),
+# Airflow's metadata database: a PostgreSQL server of the project's own (gridwatch.ops.postgres),
 # created and migrated once. Tests never use it: they run Airflow in a SQLite home of their own.
 AIRFLOW_DB_STAMP := $(AIRFLOW_HOME)/.metadata-postgres
 $(AIRFLOW_DB_STAMP): $(VENV)/.synced
 	@mkdir -p $(AIRFLOW_HOME)
 	@echo "Airflow metadata: creating the PostgreSQL database under $(AIRFLOW_HOME)/postgres and migrating it"
-	$(PY) -m gridwatch.services init
+	$(PY) -m gridwatch.ops.services init
 	@touch $@
 
 setup: pipeline-setup superset-setup ## Create the pinned environments (idempotent, fast when present)
@@ -68,20 +67,20 @@ generate: $(VENV)/.synced ## Generate a synthetic delivery (DEMO_PRESET, DEMO_DA
 
 backfill: pipeline-setup ## Run each date START..END in order through Airflow, one line per date; a failed date does not stop it; lists failed dates
 	@test -n "$(START)" -a -n "$(END)" || (echo "usage: make backfill START=YYYY-MM-DD END=YYYY-MM-DD"; exit 2)
-	$(PY) -m gridwatch.orchestrate backfill $(START) $(END)
+	$(PY) -m gridwatch.ops.orchestrate backfill $(START) $(END)
 
 rerun: pipeline-setup ## Clear and re-run one date through Airflow (DATE=YYYY-MM-DD); idempotent
 	@test -n "$(DATE)" || (echo "usage: make rerun DATE=YYYY-MM-DD"; exit 2)
-	$(PY) -m gridwatch.orchestrate rerun $(DATE)
+	$(PY) -m gridwatch.ops.orchestrate rerun $(DATE)
 
 airflow-up: pipeline-setup ## Start PostgreSQL and the Airflow components (scheduler, dag-processor, triggerer, api-server on 127.0.0.1)
-	$(PY) -m gridwatch.services up
+	$(PY) -m gridwatch.ops.services up
 
 # A date that fails unexpectedly stops the demo with its message; the dates the generator
 # built to fail (a rejected file, see README) are named as such and do not.
 demo: setup generate airflow-up ## Set up, generate a street for two weeks, run it through the scheduler, start Superset, print where to look
 	@echo "Running $(DEMO_START)..$(DEMO_END) through the Airflow scheduler, one date after the other (1–2 min a date on 2 cores; the two dates built to fail are named as such):"
-	$(PY) -m gridwatch.orchestrate backfill $(DEMO_START) $(DEMO_END)
+	$(PY) -m gridwatch.ops.orchestrate backfill $(DEMO_START) $(DEMO_END)
 	$(MAKE) --no-print-directory dashboards superset-up
 	@echo
 	@echo "Airflow:   http://127.0.0.1:$${AIRFLOW_PORT:-8080}/   user admin, password in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
@@ -94,16 +93,16 @@ test: setup ## Set up and run every test
 	$(PY) -m pytest -q
 
 lint: setup ## ruff (Python) and sqlfluff (dbt SQL)
-	$(VENV)/bin/ruff check src dags tests
-	$(VENV)/bin/ruff format --check src dags tests
+	$(VENV)/bin/ruff check src dags tests benchmarks
+	$(VENV)/bin/ruff format --check src dags tests benchmarks
 	cd dbt_project && $(VENV)/bin/sqlfluff lint models tests  # macros are SQL fragments, linted where models render them
 
 bench: setup ## Benchmarks (ratios measured in one run): ingest vs baselines, orchestration overhead, dbt growth (street, 30 days)
-	$(PY) -m gridwatch.bench
-	$(PY) -m gridwatch.bench_pipeline
+	$(PY) -m benchmarks.ingest
+	$(PY) -m benchmarks.pipeline
 
 bench-city: setup ## Daily-run and dbt build growth on the city preset, day 2 / 30 / 60 (~45 min, ~40 GB free disk; BENCH_DIR keeps the files)
-	BENCH_PRESET=city BENCH_DAYS=60 $(PY) -m gridwatch.bench_pipeline
+	BENCH_PRESET=city BENCH_DAYS=60 $(PY) -m benchmarks.pipeline
 
 docs: setup ## dbt docs (lineage, exposures) and Great Expectations Data Docs
 	GRIDWATCH_WAREHOUSE=$(GRIDWATCH_WAREHOUSE) $(VENV)/bin/dbt docs generate \
@@ -114,13 +113,13 @@ docs: setup ## dbt docs (lineage, exposures) and Great Expectations Data Docs
 
 # gridwatch status exits 1 when it lists a rejected file: a finding it prints, not a failure here.
 status: ## Show what runs (PostgreSQL, Airflow components, Superset) and the load status of landed files
-	@$(PY) -m gridwatch.services status
+	@$(PY) -m gridwatch.ops.services status
 	@$(MAKE) --no-print-directory superset-status
 	@if [ -f "$(GRIDWATCH_WAREHOUSE)" ]; then $(PY) -m gridwatch.cli status || [ $$? -eq 1 ]; \
 	  else echo "load status: no warehouse at $(GRIDWATCH_WAREHOUSE) yet (make demo loads one)"; fi
 
 down: superset-down ## Stop every service the demo started (Superset, Airflow, PostgreSQL)
-	@if [ -x $(PY) ]; then $(PY) -m gridwatch.services down; fi
+	@if [ -x $(PY) ]; then $(PY) -m gridwatch.ops.services down; fi
 
 clean: down ## Stop the services, remove generated data and local state (keeps the environments)
 	rm -rf data .airflow dbt_project/target dbt_project/logs

@@ -10,7 +10,7 @@ retried. A failed day is not published: the serving file stays at the last
 good publish, and a later run's marts gate holds it back too while a loaded
 day's batch gate is failing. A task's last failure, and a date with no
 successful run by GRIDWATCH_ALERT_DEADLINE, alert the operators by e-mail and
-group-robot webhook (gridwatch.alerts). Operators: see RUNBOOK.md.
+group-robot webhook (gridwatch.ops.alerts). Operators: see RUNBOOK.md.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from airflow.sdk import (
     task,
 )
 
-from gridwatch.alerts import GridwatchNotifier
-from gridwatch.schedule import TIMEZONE, deadline_after_run
-from gridwatch.schedule import delivery_date as local_date
+from gridwatch.ops.alerts import GridwatchNotifier
+from gridwatch.ops.schedule import TIMEZONE, deadline_after_run
+from gridwatch.ops.schedule import delivery_date as local_date
 
 SERVING = Asset("gridwatch://serving/marts")
 WAREHOUSE_POOL = "gridwatch_warehouse"
@@ -98,7 +98,7 @@ def gridwatch_daily():
     # Return values are single XComs: file names (often Chinese) never become XCom keys.
     @task(task_id="load", multiple_outputs=False)
     def load(feed: str, logical_date: dt.datetime | None = None) -> list[dict]:
-        from gridwatch.tasks import load_feed
+        from gridwatch.ops.tasks import load_feed
 
         return load_feed(feed, delivery_date(logical_date))
 
@@ -107,26 +107,26 @@ def gridwatch_daily():
     # (results stored for the marts gate's marts.held_deliveries), then fails the run.
     @task(multiple_outputs=False, trigger_rule="all_done")
     def gate_batches(logical_date: dt.datetime | None = None, ti=None) -> dict:
-        from gridwatch.tasks import gate_batches as run
+        from gridwatch.ops.tasks import gate_batches as run
 
         failed = [f for f in FEEDS if ti.xcom_pull(task_ids=f"load_{f}", default=None) is None]
         return run(delivery_date(logical_date), failed_loads=failed)
 
     @task
     def build_marts() -> str:
-        from gridwatch.tasks import build_marts as run
+        from gridwatch.ops.tasks import build_marts as run
 
         return run()
 
     @task(multiple_outputs=False)
     def gate_marts(logical_date: dt.datetime | None = None) -> dict:
-        from gridwatch.tasks import gate_marts as run
+        from gridwatch.ops.tasks import gate_marts as run
 
         return run(delivery_date(logical_date))
 
     @task(outlets=[SERVING])
     def publish(logical_date: dt.datetime | None = None) -> list[str]:
-        from gridwatch.tasks import publish_serving
+        from gridwatch.ops.tasks import publish_serving
 
         return publish_serving(delivery_date(logical_date))
 

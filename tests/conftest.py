@@ -57,9 +57,9 @@ def examples() -> Path:
 @pytest.fixture(scope="session")
 def example_settings(tmp_path_factory, examples) -> Settings:
     """The worked example loaded for its three dates and built with dbt (the CLI's path)."""
-    from gridwatch.build import build
-    from gridwatch.load import RejectedFilesError
-    from gridwatch.pipeline import load_feeds
+    from gridwatch.ingest.load import RejectedFilesError
+    from gridwatch.ops.pipeline import load_feeds
+    from gridwatch.warehouse.build import build
 
     root = tmp_path_factory.mktemp("example")
     landing = root / "landing"

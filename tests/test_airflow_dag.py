@@ -15,7 +15,7 @@ from conftest import EXAMPLE_DATES, EXAMPLES, airflow_env, make_settings, settin
 from mart_compare import compare
 
 from gridwatch.config import REPO_ROOT
-from gridwatch.services import AIRFLOW
+from gridwatch.ops.services import AIRFLOW
 
 DAG_ID = "gridwatch_daily"
 
@@ -51,7 +51,7 @@ def test_dag_file_does_no_work_at_import(tmp_path):
     """Importing the DAG file touches no warehouse and imports no heavy module."""
     code = (
         "import sys, runpy; runpy.run_path(sys.argv[1]);"
-        "heavy = [m for m in ('duckdb', 'gridwatch.load', 'dbt', 'great_expectations') if m in sys.modules];"
+        "heavy = [m for m in ('duckdb', 'gridwatch.ingest.load', 'dbt', 'great_expectations') if m in sys.modules];"
         "print(heavy)"
     )
     env = dict(os.environ, GRIDWATCH_WAREHOUSE=str(tmp_path / "never.duckdb"))
@@ -172,8 +172,8 @@ def test_a_locked_warehouse_makes_build_marts_retry(example_settings, monkeypatc
     """build_marts: dbt failing on a held lock raises a retryable error, not AirflowFailException."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from gridwatch import tasks
-    from gridwatch.build import BuildError
+    from gridwatch.ops import tasks
+    from gridwatch.warehouse.build import BuildError
 
     for key, value in settings_env(example_settings).items():
         monkeypatch.setenv(key, value)

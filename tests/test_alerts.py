@@ -18,10 +18,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from conftest import EXAMPLES, airflow_env, make_settings, settings_env
 
-from gridwatch import alerts
 from gridwatch.config import REPO_ROOT
-from gridwatch.schedule import ScheduleError, deadline_after_run
-from gridwatch.services import AIRFLOW
+from gridwatch.ops import alerts
+from gridwatch.ops.schedule import ScheduleError, deadline_after_run
+from gridwatch.ops.services import AIRFLOW
 
 DAY = dt.date(2021, 8, 2)
 BROKEN = "推送名单_损坏.xlsx"

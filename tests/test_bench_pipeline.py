@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gridwatch.bench_pipeline import RUN_DIRS, clear_previous_run
+from benchmarks.pipeline import RUN_DIRS, clear_previous_run
 
 
 def test_a_second_run_starts_from_empty_warehouses_and_keeps_the_generated_days(tmp_path):

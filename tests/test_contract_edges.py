@@ -22,7 +22,7 @@ import datetime as dt
 import duckdb
 from conftest import EXAMPLES, make_settings
 
-from gridwatch.pipeline import run_day
+from gridwatch.ops.pipeline import run_day
 
 DAY = dt.date(2021, 8, 2)
 RIC = "110101198503121239"

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 from test_dashboards import PY, Superset
 
-from gridwatch.publish import publish
+from gridwatch.warehouse.publish import publish
 
 pytestmark = pytest.mark.skipif(not PY.exists(), reason="run `make superset-setup`")
 WITHIN_SECONDS = 60

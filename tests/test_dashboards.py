@@ -175,7 +175,7 @@ def serving(tmp_path_factory, example_settings) -> Path:
         return out
     if chosen:
         return Path(chosen).resolve()
-    from gridwatch.publish import publish
+    from gridwatch.warehouse.publish import publish
 
     publish(example_settings.warehouse, example_settings.serving)
     return example_settings.serving

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from gridwatch.build import DBT_PROJECT, run_dbt
+from gridwatch.warehouse.build import DBT_PROJECT, run_dbt
 
 
 def test_dbt_docs_generate_writes_lineage_and_the_warehouse_catalog(example_settings):

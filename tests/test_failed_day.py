@@ -20,7 +20,7 @@ import datetime as dt
 import duckdb
 from conftest import EXAMPLES, make_settings
 
-from gridwatch.pipeline import load_feeds, run_day
+from gridwatch.ops.pipeline import load_feeds, run_day
 
 DAY1, DAY2, DAY3, DAY4 = (dt.date(2021, 8, d) for d in (2, 3, 4, 5))
 HEADER = (

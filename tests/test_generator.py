@@ -1,4 +1,4 @@
-"""Tests of the synthetic data generator (``gridwatch.generator``).
+"""Tests of the synthetic data generator (``gridwatch_generator``).
 
 The contract facts used here (reference headers, column tables, enumerations,
 timestamp forms, integer minimums; reason codes follow from the tables) are
@@ -25,7 +25,7 @@ import openpyxl
 import pytest
 from stdnum.cn import ric, uscc
 
-from gridwatch.generator import (
+from gridwatch_generator import (
     FIRST_START,
     LAST_DAY,
     PRESETS,
@@ -34,7 +34,7 @@ from gridwatch.generator import (
     generate,
     wave_profile,
 )
-from gridwatch.generator import identities as ids
+from gridwatch_generator import identities as ids
 
 FEEDS = ("push_list", "verification", "checkpoint", "enterprise_filing")
 REFERENCE_HEADERS = {
@@ -167,8 +167,8 @@ def contract_reason_codes(feed: str) -> set[str]:
 
 
 def loader_reason_codes(feed: str) -> set[str]:
-    """The same, from the loader's feed tables (``gridwatch.feeds``)."""
-    from gridwatch import feeds
+    """The same, from the loader's feed tables (``gridwatch.ingest.feeds``)."""
+    from gridwatch.ingest import feeds
 
     prefix = {"timestamp": "BAD_TIMESTAMP", "date": "BAD_TIMESTAMP", "enum": "BAD_ENUM"}
     prefix["integer"] = "BAD_NUMBER"
@@ -748,7 +748,7 @@ def test_old_ric_for_an_early_birth_year_ends() -> None:
     code = """
 import random
 from stdnum.cn import ric
-from gridwatch.generator import identities as ids
+from gridwatch_generator import identities as ids
 rng = random.Random(1)
 for max_year in (1900, 1920, 1934, 1935, 1936):
     old = ids.make_old_ric(rng, True, max_year)
@@ -769,8 +769,8 @@ for max_year in (1800, 1899):
 def test_an_unsupported_start_is_refused_at_once(tmp_path: Path) -> None:
     code = f"""
 import datetime as dt
-from gridwatch.generator import generate
-from gridwatch.generator import ArgumentError
+from gridwatch_generator import generate
+from gridwatch_generator import ArgumentError
 for start in (dt.date(1930, 1, 1), dt.date(1989, 12, 31), dt.date(2100, 1, 1)):
     try:
         generate("mini", 1, 1, {str(tmp_path / "out")!r}, start=start)

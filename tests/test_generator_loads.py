@@ -12,9 +12,9 @@ from conftest import make_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridwatch.generator import generate
-from gridwatch.load import RejectedFilesError
-from gridwatch.pipeline import load_feeds
+from gridwatch.ingest.load import RejectedFilesError
+from gridwatch.ops.pipeline import load_feeds
+from gridwatch_generator import generate
 
 START = dt.date(2021, 8, 2)
 DAYS = 3

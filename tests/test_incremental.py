@@ -28,7 +28,7 @@ import pytest
 from conftest import EXAMPLES, make_settings
 from test_marts_rerun import load_and_build, snapshot
 
-from gridwatch.build import build
+from gridwatch.warehouse.build import build
 
 DAY1, DAY2 = dt.date(2021, 8, 2), dt.date(2021, 8, 3)
 RIC_A = "110101198503121239"

@@ -13,10 +13,10 @@ import pytest
 from conftest import EXAMPLES, make_settings
 from openpyxl import Workbook
 
-from gridwatch.load import LandingMissingError, RejectedFilesError, load_partition
-from gridwatch.pipeline import load_feeds
-from gridwatch.reference import ReferenceError, load_reference
-from gridwatch.warehouse import connect
+from gridwatch.ingest.load import LandingMissingError, RejectedFilesError, load_partition
+from gridwatch.ingest.reference import ReferenceError, load_reference
+from gridwatch.ops.pipeline import load_feeds
+from gridwatch.warehouse.schema import connect
 
 DAY = dt.date(2021, 8, 2)
 PUSH_HEADER = (

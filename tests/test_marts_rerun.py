@@ -11,9 +11,9 @@ import duckdb
 import pytest
 from conftest import EXAMPLE_DATES, EXAMPLES, make_settings
 
-from gridwatch.build import build
-from gridwatch.load import RejectedFilesError
-from gridwatch.pipeline import load_feeds
+from gridwatch.ingest.load import RejectedFilesError
+from gridwatch.ops.pipeline import load_feeds
+from gridwatch.warehouse.build import build
 
 VOLATILE = {"mart_load_status": "loaded_at", "mart_quality_results": "validated_at"}
 

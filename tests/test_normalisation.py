@@ -7,9 +7,9 @@ import datetime as dt
 import duckdb
 import pytest
 
-from gridwatch.feeds import ID_TYPES
-from gridwatch.identifiers import check_ric, check_uscc, ric_to_18
-from gridwatch.normalize import _id_type_case, macros_sql
+from gridwatch.ingest.feeds import ID_TYPES
+from gridwatch.ingest.identifiers import check_ric, check_uscc, ric_to_18
+from gridwatch.ingest.normalize import _id_type_case, macros_sql
 
 
 @pytest.fixture(scope="module")

@@ -22,11 +22,11 @@ import pytest
 import xlwt
 from conftest import make_settings
 
-from gridwatch import landing
-from gridwatch.load import load_partition
-from gridwatch.pipeline import load_feeds
-from gridwatch.reference import load_reference
-from gridwatch.warehouse import connect
+from gridwatch.ingest import landing
+from gridwatch.ingest.load import load_partition
+from gridwatch.ingest.reference import load_reference
+from gridwatch.ops.pipeline import load_feeds
+from gridwatch.warehouse.schema import connect
 
 DAY = dt.date(2021, 8, 2)
 HEADER = ["批次号", "专项", "下发时间", "反馈时限(小时)", "序号", "姓名", "证件类型", "身份证号", "手机号", "所属街道", "所属社区"]  # fmt: skip
@@ -267,7 +267,7 @@ def test_one_person_however_the_digits_were_typed(env):
 
 
 def test_ids_excel_turned_into_numbers_keep_the_row_and_warn(env):
-    from gridwatch.quality_frames import batch_delivery, thresholds
+    from gridwatch.quality.frames import batch_delivery, thresholds
 
     build_corpus(folder(env))
     load(env)
@@ -392,8 +392,8 @@ def test_staging_stays_in_the_state_folder_and_leftovers_are_cleared(env):
 
 
 def test_a_failed_rollback_never_hides_the_first_error(env):
-    from gridwatch.feeds import FEEDS
-    from gridwatch.load import _rollback
+    from gridwatch.ingest.feeds import FEEDS
+    from gridwatch.ingest.load import _rollback
 
     con = duckdb.connect()
     error = OSError(28, "No space left on device")
@@ -413,7 +413,7 @@ def test_a_failed_rollback_never_hides_the_first_error(env):
 def test_reference_files_are_refused_with_what_to_fix(env, tmp_path, content, fragment):
     from conftest import EXAMPLES
 
-    from gridwatch.reference import ReferenceError
+    from gridwatch.ingest.reference import ReferenceError
 
     reference = tmp_path / "reference"
     shutil.copytree(EXAMPLES / "reference", reference)
@@ -453,7 +453,7 @@ def test_odd_date_folders_are_logged_by_the_load(env, caplog):
 def test_a_day_with_lock_files_beside_its_deliveries_publishes(tmp_path):
     from conftest import EXAMPLES
 
-    from gridwatch.pipeline import run_day
+    from gridwatch.ops.pipeline import run_day
 
     settings = make_settings(tmp_path)
     shutil.copytree(EXAMPLES / "landing", settings.landing_dir)

@@ -1,4 +1,4 @@
-"""`make rerun` / `make backfill` (gridwatch.orchestrate): what they tell the operator and
+"""`make rerun` / `make backfill` (gridwatch.ops.orchestrate): what they tell the operator and
 which Airflow runs they select. The Airflow round trips are in test_airflow_dag.py."""
 
 from __future__ import annotations
@@ -7,15 +7,15 @@ import datetime as dt
 import json
 import subprocess
 
-from gridwatch import orchestrate
+from gridwatch.ops import orchestrate
 
 FAILED_LOAD_LOG = """\
-2026-11-30T17:54:01.497624Z [info     ] push_list readme.txt REJECTED: … [gridwatch.tasks]
+2026-11-30T17:54:01.497624Z [info     ] push_list readme.txt REJECTED: … [gridwatch.ops.tasks]
 2026-11-30T17:54:01.498061Z [error    ] Task failed with exception     [task]
 Traceback (most recent call last):
   File "/work/main/src/gridwatch/tasks.py", line 29, in load_feed
     results = load_feeds(Settings.from_env(), day, (feed,))
-gridwatch.load.RejectedFilesError: 1 file(s) rejected (the other files were loaded):
+gridwatch.ingest.load.RejectedFilesError: 1 file(s) rejected (the other files were loaded):
 - push_list/2021-08-04/readme.txt: unsupported file type '.txt'; remove it and re-run the date.
 Fix or remove each file in the landing folder, then re-run the date.
 
@@ -64,7 +64,7 @@ def test_run_states_read_only_the_scheduler_runs_of_each_date(monkeypatch):
 def test_a_scheduler_without_its_api_server_is_neither_used_nor_bypassed(monkeypatch):
     import pytest
 
-    from gridwatch import services
+    from gridwatch.ops import services
 
     class Running:
         running = True
@@ -140,7 +140,7 @@ def test_dates_print_one_line_each_when_the_output_is_not_a_terminal(monkeypatch
 
 
 def test_backfill_create_failure_stops_with_what_to_do(tmp_path, monkeypatch, capsys):
-    from gridwatch import services
+    from gridwatch.ops import services
 
     monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
     monkeypatch.setattr(orchestrate, "_through_scheduler", lambda: True)

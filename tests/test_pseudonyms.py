@@ -12,9 +12,9 @@ import pytest
 import yaml
 from test_marts_rerun import snapshot
 
-from gridwatch.build import DBT_PROJECT, SCRATCH_DATABASE, BuildError, build
 from gridwatch.config import Settings, pii_key
-from gridwatch.dbt_plugin import hmac_pads, register
+from gridwatch.warehouse.build import DBT_PROJECT, SCRATCH_DATABASE, BuildError, build
+from gridwatch.warehouse.dbt_plugin import hmac_pads, register
 
 
 @pytest.mark.parametrize("key", ["k", "x" * 100, "密钥-ключ-🔑"])

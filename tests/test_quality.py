@@ -20,9 +20,9 @@ from conftest import AIRFLOW, airflow_env, make_settings, settings_env
 
 from gridwatch import quality
 from gridwatch.config import REPO_ROOT, Settings
-from gridwatch.feeds import FEEDS
-from gridwatch.publish import publish
-from gridwatch.quality_frames import (
+from gridwatch.ingest.feeds import FEEDS
+from gridwatch.quality import gates
+from gridwatch.quality.frames import (
     MOBILE_PATTERN,
     NAME_PATTERN,
     RIC_PATTERN,
@@ -37,13 +37,14 @@ from gridwatch.quality_frames import (
     push_record_completeness,
     thresholds,
 )
-from gridwatch.quality_suites import (
+from gridwatch.quality.suites import (
     MART_KEYS,
     MART_NON_NEGATIVE,
     MART_ORDERINGS,
     MART_RATES,
     suite_specs,
 )
+from gridwatch.warehouse.publish import publish
 
 D2, D3, D4 = dt.date(2021, 8, 2), dt.date(2021, 8, 3), dt.date(2021, 8, 4)
 SPECS = {s.name: s for s in suite_specs()}
@@ -99,7 +100,7 @@ def run_suite(settings: Settings, name: str, day: dt.date, frame_of) -> quality.
     spec = SPECS[name]
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        return quality.run_suites(settings, spec.gate, day, [(spec, lambda: frame_of(con))])
+        return gates.run_suites(settings, spec.gate, day, [(spec, lambda: frame_of(con))])
     finally:
         con.close()
 
@@ -128,7 +129,7 @@ def test_every_expectation_has_a_severity_notes_and_a_unique_name():
 
 
 def test_suite_catalogue_is_up_to_date():
-    from gridwatch.quality_suites import catalogue
+    from gridwatch.quality.suites import catalogue
 
     committed = (REPO_ROOT / "expectations" / "SUITES.md").read_text(encoding="utf-8")
     assert committed == catalogue(), "run `python -m gridwatch.quality --catalogue`"
@@ -160,7 +161,7 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 
 
 def test_suite_creation_is_idempotent(tmp_path):
-    from gridwatch import quality_gx
+    from gridwatch.quality import gx as quality_gx
 
     # a fresh project from the committed configuration alone: created, then unchanged
     project = tmp_path / "gx"
@@ -566,7 +567,7 @@ def _landing_copy(settings: Settings, tmp_path: Path) -> Settings:
 
 
 def test_a_blocking_batch_failure_stops_the_day_before_publish(wh, tmp_path):
-    from gridwatch.pipeline import run_day
+    from gridwatch.ops.pipeline import run_day
 
     settings = _landing_copy(wh, tmp_path)
     publish(settings.warehouse, settings.serving)
@@ -586,7 +587,7 @@ def test_a_blocking_batch_failure_stops_the_day_before_publish(wh, tmp_path):
 
 
 def test_a_blocking_mart_failure_stops_the_day_before_publish(wh, tmp_path, monkeypatch):
-    from gridwatch import pipeline
+    from gridwatch.ops import pipeline
 
     settings = _landing_copy(wh, tmp_path)
     publish(settings.warehouse, settings.serving)
@@ -702,7 +703,7 @@ def test_a_day_with_nothing_delivered_is_blocking(wh):
 def test_a_holiday_expects_nothing(wh, tmp_path, monkeypatch):
     import yaml
 
-    from gridwatch import quality_frames
+    from gridwatch.quality import frames as quality_frames
 
     limits = yaml.safe_load(quality_frames.THRESHOLDS_FILE.read_text(encoding="utf-8"))
     limits["calendar"]["holidays"] = [EMPTY_DAY.isoformat()]

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from gridwatch import orchestrate, postgres, services
 from gridwatch.config import REPO_ROOT
-from gridwatch.generator import generate
+from gridwatch.ops import orchestrate, postgres, services
+from gridwatch_generator import generate
 
 # The mini street's first date is built to fail (a stray file, a summary sheet, and at its
 # size quarantine shares above the blocking threshold), which holds back every later
@@ -121,7 +121,7 @@ def test_backfill_through_the_scheduler_under_cpu_load(demo_home):
     try:
         started = time.monotonic()
         result = subprocess.run(
-            [sys.executable, "-m", "gridwatch.orchestrate", "backfill", str(START), str(last)],
+            [sys.executable, "-m", "gridwatch.ops.orchestrate", "backfill", str(START), str(last)],
             capture_output=True,
             text=True,
             timeout=1200,

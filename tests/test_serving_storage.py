@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from gridwatch.config import REPO_ROOT
-from gridwatch.publish import SERVING_STORAGE_VERSION, publish
+from gridwatch.warehouse.publish import SERVING_STORAGE_VERSION, publish
 
 UV = REPO_ROOT / ".tools" / "bin" / "uv"
 OLDEST_READER = "duckdb==1.4.4"

@@ -29,8 +29,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gridwatch import hints
 from gridwatch.config import FEEDS_DIRS, Settings
+from gridwatch.ops import hints
 
 # Piped output (make, logs) gets a wide table instead of rich's 80-column default.
 console = Console(stderr=False, width=None if sys.stdout.isatty() else 160)
@@ -70,7 +70,7 @@ def _progress() -> Progress:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from gridwatch.generator import (
+    from gridwatch_generator import (
         ArgumentError,
         OutputFolderError,
         check_arguments,
@@ -141,8 +141,8 @@ def _print_results(results) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from gridwatch.load import RejectedFilesError
-    from gridwatch.pipeline import load_feeds
+    from gridwatch.ingest.load import RejectedFilesError
+    from gridwatch.ops.pipeline import load_feeds
 
     feeds = FEEDS_DIRS if args.feed == "all" else (args.feed,)
     # loaded by hand, the date has not been through the batch gate: the marts gate holds
@@ -163,7 +163,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from gridwatch.build import build
+    from gridwatch.warehouse.build import build
 
     with err.status("dbt build (models, data tests, unit tests)…"):
         output = build(Settings.from_env(), full_refresh=args.full_refresh)
@@ -172,8 +172,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from gridwatch.publish import publish
     from gridwatch.quality import serving_check, validate_marts
+    from gridwatch.warehouse.publish import publish
 
     settings = _existing_warehouse(Settings.from_env())
     day = args.date or _last_delivery_date(settings)
@@ -184,7 +184,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _last_delivery_date(settings: Settings) -> dt.date:
-    from gridwatch.warehouse import connect
+    from gridwatch.warehouse.schema import connect
 
     con = connect(settings.warehouse, read_only=True)
     try:
@@ -223,7 +223,7 @@ def _nothing_delivered_note(outcome, settings: Settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from gridwatch.pipeline import run_day
+    from gridwatch.ops.pipeline import run_day
 
     settings = Settings.from_env()
     outcome = run_day(settings, args.date, publish_marts=not args.no_publish)
@@ -240,7 +240,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    from gridwatch.pipeline import dates_between, require_landing, run_day
+    from gridwatch.ops.pipeline import dates_between, require_landing, run_day
 
     settings = Settings.from_env()
     failed = []
@@ -276,7 +276,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from gridwatch.warehouse import connect
+    from gridwatch.warehouse.schema import connect
 
     settings = _existing_warehouse(Settings.from_env())
     con = connect(settings.warehouse, read_only=True)
@@ -309,7 +309,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
-    from gridwatch.warehouse import connect
+    from gridwatch.warehouse.schema import connect
 
     settings = _existing_warehouse(Settings.from_env())
     con = connect(settings.warehouse, read_only=True)
@@ -337,8 +337,8 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 
 def cmd_check_reference(args: argparse.Namespace) -> int:
-    from gridwatch.reference import load_reference
-    from gridwatch.warehouse import connect
+    from gridwatch.ingest.reference import load_reference
+    from gridwatch.warehouse.schema import connect
 
     settings = Settings.from_env()
     # a scratch in-memory database: checking writes nothing and waits for no warehouse lock
@@ -368,7 +368,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gridwatch", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
 
-    from gridwatch.generator import FIRST_START, LAST_DAY, PRESETS
+    from gridwatch_generator import FIRST_START, LAST_DAY, PRESETS
 
     g = sub.add_parser(
         "generate",
@@ -474,10 +474,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         import duckdb
 
-        from gridwatch.build import BuildError
-        from gridwatch.load import LandingMissingError
-        from gridwatch.publish import PublishError
-        from gridwatch.reference import ReferenceError
+        from gridwatch.ingest.load import LandingMissingError
+        from gridwatch.ingest.reference import ReferenceError
+        from gridwatch.warehouse.build import BuildError
+        from gridwatch.warehouse.publish import PublishError
 
         if isinstance(exc, LandingMissingError):
             err.print(f"[red]{exc.__class__.__name__}[/]: {exc}")

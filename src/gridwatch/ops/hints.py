@@ -32,7 +32,7 @@ def cli() -> str:
 
 
 def _orchestrate() -> str:
-    return f"{shlex.quote(sys.executable)} -m gridwatch.orchestrate"
+    return f"{shlex.quote(sys.executable)} -m gridwatch.ops.orchestrate"
 
 
 def rerun(day: dt.date | str) -> str:

@@ -11,18 +11,18 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gridwatch.build import build
 from gridwatch.config import FEEDS_DIRS, Settings
-from gridwatch.landing import date_folder_hint, odd_date_folders
-from gridwatch.load import (
+from gridwatch.ingest.landing import date_folder_hint, odd_date_folders
+from gridwatch.ingest.load import (
     LandingMissingError,
     PartitionResult,
     RejectedFilesError,
     load_partition,
 )
-from gridwatch.publish import publish
-from gridwatch.reference import load_reference
-from gridwatch.warehouse import connect
+from gridwatch.ingest.reference import load_reference
+from gridwatch.warehouse.build import build
+from gridwatch.warehouse.publish import publish
+from gridwatch.warehouse.schema import connect
 
 if TYPE_CHECKING:  # the quality gates import GX and pandas: loaded when a day runs
     from gridwatch.quality import GateReport

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from gridwatch.normalize import sql_literal
+from gridwatch.ingest.normalize import sql_literal
 
 REFERENCE_FILES = {
     "areas": (

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gridwatch.feeds import FEEDS, ID_TYPES, Feed
+from gridwatch.ingest.feeds import FEEDS, ID_TYPES, Feed
 
 Severity = Literal["blocking", "warning"]
 Gate = Literal["batches", "marts", "serving"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from gridwatch.reference import REFERENCE_FILES
+from gridwatch.ingest.reference import REFERENCE_FILES
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ FEEDS: dict[str, tuple[Column, ...]] = {
         _c("inspection_passed", "检查结果"),
     ),
 }
-# The reference files the loader reads (gridwatch.reference), with their headers.
+# The reference files the loader reads (gridwatch.ingest.reference), with their headers.
 REFERENCE_HEADERS: dict[str, tuple[str, ...]] = {
     f"{name}.csv": columns for name, columns in REFERENCE_FILES.items()
 }

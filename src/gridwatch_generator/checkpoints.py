@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from gridwatch.normalize import sql_literal
+from gridwatch.ingest.normalize import sql_literal
 
 # Relative traffic per hour of day (people going to work, shopping, coming home).
 HOURLY = (

@@ -1,14 +1,14 @@
 """Local services for the demo: PostgreSQL and Airflow's components, with pid files.
 
 Airflow's metadata lives in a PostgreSQL server of the project's own
-(``gridwatch.postgres``: 127.0.0.1 only, generated password). ``airflow
+(``gridwatch.ops.postgres``: 127.0.0.1 only, generated password). ``airflow
 standalone`` orphans its children on SIGTERM, so each component (api-server,
 scheduler, dag-processor, triggerer) is started here in its own process group,
 with its pid in ``$AIRFLOW_HOME/run/<name>.pid`` and its log in
 ``$AIRFLOW_HOME/run/<name>.log``; ``stop`` ends exactly those groups, then the
 database. The api-server listens on 127.0.0.1 only.
 
-    python -m gridwatch.services init | up | down | status
+    python -m gridwatch.ops.services init | up | down | status
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from gridwatch import postgres
+from gridwatch.ops import postgres
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 POOL = ("gridwatch_warehouse", "1", "DuckDB warehouse: one writer")
@@ -232,7 +232,7 @@ def up(components: tuple[str, ...] = tuple(COMPONENTS)) -> list[ComponentState]:
         # SQLite cannot take the components' concurrent writes ("database is locked")
         raise ServiceError(
             f"{airflow_home()} has no PostgreSQL metadata database yet: run `make setup` "
-            "(or python -m gridwatch.services init) first"
+            "(or python -m gridwatch.ops.services init) first"
         )
     protect_passwords_file()
     states = [start(name) for name in components]

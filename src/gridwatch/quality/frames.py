@@ -20,9 +20,9 @@ import pandas as pd
 import yaml
 
 from gridwatch.config import REPO_ROOT
-from gridwatch.feeds import FEEDS
-from gridwatch.normalize import sql_literal
-from gridwatch.quality_suites import (
+from gridwatch.ingest.feeds import FEEDS
+from gridwatch.ingest.normalize import sql_literal
+from gridwatch.quality.suites import (
     SHARE_CHECKS,
     TIMESTAMP_CHECKS,
     SuiteSpec,

@@ -1,9 +1,9 @@
 """Loading one partition: every file of one feed delivered on one date (§2, §4).
 
 ``load_partition`` takes each entry of ``<landing>/<feed>/<date>/`` with its
-verdict (:mod:`gridwatch.landing`), copies the files to load into the staging
+verdict (:mod:`gridwatch.ingest.landing`), copies the files to load into the staging
 folder, reads every part (a CSV, or each sheet of a workbook) into a temporary
-table, types the partition (:mod:`gridwatch.typed_partition`), then replaces it
+table, types the partition (:mod:`gridwatch.ingest.typed_partition`), then replaces it
 in the warehouse in one transaction: typed rows into ``raw.<feed>``, bad rows
 into ``raw.quarantine`` and one line per file into ``raw.load_log``. Files it
 cannot read are recorded as REJECTED and, once the good files are in, reported
@@ -20,12 +20,12 @@ from pathlib import Path
 
 import duckdb
 
-from gridwatch.feeds import FEEDS, Feed
-from gridwatch.files import FileRejected, PreparedPart, prepare
-from gridwatch.landing import Entry, StagingError, partition_entries, stage_copy, staging_dir
-from gridwatch.normalize import sql_literal
-from gridwatch.typed_partition import NORM, build_norm
-from gridwatch.warehouse import raw_columns
+from gridwatch.ingest.feeds import FEEDS, Feed
+from gridwatch.ingest.files import FileRejected, PreparedPart, prepare
+from gridwatch.ingest.landing import Entry, StagingError, partition_entries, stage_copy, staging_dir
+from gridwatch.ingest.normalize import sql_literal
+from gridwatch.ingest.typed_partition import NORM, build_norm
+from gridwatch.warehouse.schema import raw_columns
 
 
 @dataclass

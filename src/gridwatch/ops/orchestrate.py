@@ -8,8 +8,8 @@ files loaded, rejected files); the command ends by listing the failed dates and
 exits 1, except for dates of generated data that failed on exactly the files the
 generator built to be rejected (its manifest.json), which it names as designed.
 
-    python -m gridwatch.orchestrate rerun 2021-08-04
-    python -m gridwatch.orchestrate backfill 2021-08-02 2021-08-15
+    python -m gridwatch.ops.orchestrate rerun 2021-08-04
+    python -m gridwatch.ops.orchestrate backfill 2021-08-02 2021-08-15
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from gridwatch import hints, postgres, services
 from gridwatch.config import Settings
-from gridwatch.pipeline import dates_between
+from gridwatch.ops import hints, postgres, services
+from gridwatch.ops.pipeline import dates_between
 
 DAG_ID = "gridwatch_daily"
 AIRFLOW = services.AIRFLOW

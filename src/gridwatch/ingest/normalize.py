@@ -3,7 +3,7 @@
 The loader stages a file's cells as text; :func:`normalise_sql` builds one
 SELECT over that staging table that cleans and types every column and names
 the first quarantine reason of each row. Identity numbers and USCCs are checked
-with python-stdnum on distinct values only (:mod:`gridwatch.identifiers`).
+with python-stdnum on distinct values only (:mod:`gridwatch.ingest.identifiers`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 
-from gridwatch.feeds import ID_TYPES, Column, Feed
+from gridwatch.ingest.feeds import ID_TYPES, Column, Feed
 
 TIMESTAMP_FORMATS = (
     "%Y-%m-%d %H:%M:%S",

@@ -29,9 +29,9 @@ from pathlib import Path
 import duckdb
 
 from gridwatch.config import REPO_ROOT
-from gridwatch.load import load_partition
-from gridwatch.reference import load_reference
-from gridwatch.warehouse import connect
+from gridwatch.ingest.load import load_partition
+from gridwatch.ingest.reference import load_reference
+from gridwatch.warehouse.schema import connect
 
 DAY = dt.date(2021, 8, 2)
 SAMPLE_ROWS = 200_000
@@ -76,8 +76,8 @@ def workbook_readers(work: Path) -> dict[str, float]:
 
     from openpyxl import Workbook, load_workbook
 
-    from gridwatch.feeds import FEEDS
-    from gridwatch.workbooks import cell_text, prepare_workbook
+    from gridwatch.ingest.feeds import FEEDS
+    from gridwatch.ingest.workbooks import cell_text, prepare_workbook
 
     path = work / "push_list_city.xlsx"
     if not path.exists():
@@ -139,7 +139,7 @@ def daily_run_peak(work: Path) -> tuple[float, float]:
 
 
 def main() -> None:
-    from gridwatch.generator import generate
+    from gridwatch_generator import generate
 
     preset = os.environ.get("BENCH_PRESET", "city")
     work = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="gridwatch-bench-"))

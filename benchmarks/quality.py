@@ -1,8 +1,8 @@
 """Benchmark: the quality gates' share of the daily run (target <= 15 %).
 
-    python -m gridwatch.quality_bench START [END]
+    python -m benchmarks.quality START [END]
 
-Runs the steps of ``gridwatch.pipeline.run_day`` for each date on the warehouse
+Runs the steps of ``gridwatch.ops.pipeline.run_day`` for each date on the warehouse
 of the GRIDWATCH_* settings (e.g. a ``gridwatch generate --preset city`` output)
 with a timer around each: load, batch gate, dbt build, marts gate (and the dbt
 refresh of marts.mart_quality_results), publish with the serving gate. Gates do
@@ -53,14 +53,14 @@ class DayTimings:
 
 
 def run(settings: Settings, day: dt.date, first: bool, refresh: bool = False) -> DayTimings:
-    from gridwatch.build import build, run_dbt
-    from gridwatch.load import RejectedFilesError
-    from gridwatch.pipeline import load_feeds
-    from gridwatch.publish import publish
+    from gridwatch.ingest.load import RejectedFilesError
+    from gridwatch.ops.pipeline import load_feeds
+    from gridwatch.warehouse.build import build, run_dbt
+    from gridwatch.warehouse.publish import publish
 
     t = DayTimings(day)
     if first:
-        t.timed("gx_import", lambda: __import__("gridwatch.quality_gx"))
+        t.timed("gx_import", lambda: __import__("gridwatch.quality.gx"))
     from gridwatch import quality
 
     try:
@@ -100,7 +100,7 @@ def run(settings: Settings, day: dt.date, first: bool, refresh: bool = False) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gridwatch.quality_bench")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.quality")
     parser.add_argument("start", type=dt.date.fromisoformat)
     parser.add_argument("end", type=dt.date.fromisoformat, nargs="?")
     parser.add_argument(

@@ -19,14 +19,14 @@ def _fail(message: str, already_alerted: bool = False) -> None:
     from airflow.sdk.exceptions import AirflowFailException
 
     error = AirflowFailException(message)
-    error.already_alerted = already_alerted  # read by gridwatch.alerts
+    error.already_alerted = already_alerted  # read by gridwatch.ops.alerts
     raise error
 
 
 def load_feed(feed: str, day: dt.date) -> list[dict]:
-    from gridwatch.load import LandingMissingError, RejectedFilesError
-    from gridwatch.pipeline import load_feeds
-    from gridwatch.reference import ReferenceError
+    from gridwatch.ingest.load import LandingMissingError, RejectedFilesError
+    from gridwatch.ingest.reference import ReferenceError
+    from gridwatch.ops.pipeline import load_feeds
 
     try:
         results = load_feeds(Settings.from_env(), day, (feed,))
@@ -88,7 +88,7 @@ def _only_rejected_files(exc: Exception, failed_loads: list[str] | tuple[str, ..
 
 
 def build_marts() -> str:
-    from gridwatch.build import BuildError, build
+    from gridwatch.warehouse.build import BuildError, build
 
     try:
         output = build(Settings.from_env())
@@ -110,8 +110,8 @@ def gate_marts(day: dt.date) -> dict:
 
 
 def publish_serving(day: dt.date) -> list[str]:
-    from gridwatch.publish import PublishError, publish
     from gridwatch.quality import QualityGateError, serving_check
+    from gridwatch.warehouse.publish import PublishError, publish
 
     settings = Settings.from_env()
     try:

@@ -36,7 +36,7 @@ from great_expectations.expectations.expectation_configuration import (
 from great_expectations.expectations.metadata_types import FailureSeverity
 
 from gridwatch.config import REPO_ROOT, Settings
-from gridwatch.quality_suites import Check, SuiteSpec, suite_specs
+from gridwatch.quality.suites import Check, SuiteSpec, suite_specs
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import duckdb
 
-from gridwatch.feeds import ROW_DATE_COLUMN, Column, Feed
-from gridwatch.identifiers import refresh_checks
-from gridwatch.normalize import nfkc_pattern, reason_case, typed_expr
+from gridwatch.ingest.feeds import ROW_DATE_COLUMN, Column, Feed
+from gridwatch.ingest.identifiers import refresh_checks
+from gridwatch.ingest.normalize import nfkc_pattern, reason_case, typed_expr
 
 RAW = "gw_raw"
 NORM = "gw_norm"

@@ -19,8 +19,8 @@ from xml.etree import ElementTree
 
 import python_calamine as calamine
 
-from gridwatch.feeds import Feed
-from gridwatch.files import (
+from gridwatch.ingest.feeds import Feed
+from gridwatch.ingest.files import (
     HEADER_SEARCH_ROWS,
     FileRejected,
     PreparedFile,

@@ -1,11 +1,11 @@
 """`make bench-pipeline`: the daily run's cost, measured in one run (never asserted).
 
 1. Orchestration overhead: one generated day through ``airflow dags test``
-   against the same day run directly (``gridwatch.pipeline.run_day``: the sum of
+   against the same day run directly (``gridwatch.ops.pipeline.run_day``: the sum of
    the work inside the tasks).
 2. Growth: the whole daily run (load, batch gate, ``dbt build``, marts gate,
    publish with the serving gate: the steps of ``run_day``, timed by
-   ``gridwatch.quality_bench``) on day 2, day N/2 and day N of a generated
+   ``benchmarks.quality``) on day 2, day N/2 and day N of a generated
    wave, with ``dbt build`` on its own and its share of the run.
 
 BENCH_PRESET (default ``street``) and BENCH_DAYS (default 30) size the run;
@@ -31,17 +31,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from gridwatch.build import build
 from gridwatch.config import Settings
-from gridwatch.load import RejectedFilesError
-from gridwatch.pipeline import load_feeds, run_day
+from gridwatch.ingest.load import RejectedFilesError
+from gridwatch.ops.pipeline import load_feeds, run_day
+from gridwatch.warehouse.build import build
 
 START = dt.date(2021, 8, 2)
 
 
 def main() -> None:
-    from gridwatch.generator import generate
-    from gridwatch.services import AIRFLOW
+    from gridwatch.ops.services import AIRFLOW
+    from gridwatch_generator import generate
 
     preset = os.environ.get("BENCH_PRESET", "street")
     days = int(os.environ.get("BENCH_DAYS", "30"))
@@ -105,7 +105,7 @@ def main() -> None:
     # copy of that state is kept. Once the wave is loaded, each measured day
     # runs in full (load .. publish) from a fresh copy of its state, the days
     # taking turns trial by trial.
-    import gridwatch.quality_gx  # noqa: F401  (imported once per process: not a daily cost)
+    import gridwatch.quality.gx  # noqa: F401  (imported once per process: not a daily cost)
 
     growth = settings("growth")
     checkpoints = sorted({2, max(2, days // 2), days})
@@ -166,7 +166,7 @@ def timed_days(
     ``states[n]``: the warehouse as it was before day n. Every trial starts from a
     fresh copy of it (then deleted with the copies). Wall seconds per step.
     """
-    from gridwatch.quality_bench import run
+    from benchmarks.quality import run
 
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     runs: dict[int, list[dict[str, float]]] = {day_no: [] for day_no in states}

@@ -38,7 +38,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from gridwatch.schedule import delivery_date
+from gridwatch.ops.schedule import delivery_date
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 
 from gridwatch.config import duckdb_memory_limit
-from gridwatch.feeds import FEEDS, Column, Feed
-from gridwatch.identifiers import CACHE_DDL
-from gridwatch.normalize import macros_sql
+from gridwatch.ingest.feeds import FEEDS, Column, Feed
+from gridwatch.ingest.identifiers import CACHE_DDL
+from gridwatch.ingest.normalize import macros_sql
 
 SQL_TYPES = {
     "text": "varchar",

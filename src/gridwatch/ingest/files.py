@@ -3,7 +3,7 @@
 A CSV (UTF-8, UTF-8 with BOM or GB18030/GBK) is one part: its encoding is
 detected, its header row found and matched to the feed's columns. A workbook
 (.xlsx or .xls) gives one part per sheet with a header, read from the cells
-themselves (:mod:`gridwatch.workbooks`); sheets without one are named in the
+themselves (:mod:`gridwatch.ingest.workbooks`); sheets without one are named in the
 file's note. Data rows are never looked at one by one here, except a
 workbook's, which has to be read cell by cell.
 """
@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gridwatch.feeds import Feed
+from gridwatch.ingest.feeds import Feed
 
 HEADER_SEARCH_ROWS = 10
 # More columns than any feed could use: a header this wide is not a delivery (and
@@ -241,7 +241,7 @@ def prepare(feed: Feed, path: Path, name: str) -> PreparedFile:
     if suffix in CSV_SUFFIXES:
         return prepare_csv(feed, path, name)
     if suffix in WORKBOOK_SUFFIXES:
-        from gridwatch.workbooks import prepare_workbook
+        from gridwatch.ingest.workbooks import prepare_workbook
 
         return prepare_workbook(feed, path, name)
     raise FileRejected(

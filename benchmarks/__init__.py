@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``, ``make bench-city``): run from the repository root."""

@@ -1,0 +1,1 @@
+"""Ingest: landed files to the typed, normalised raw layer of the warehouse."""

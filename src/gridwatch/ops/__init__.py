@@ -1,0 +1,1 @@
+"""Operations: the daily run, the Airflow tasks and services, schedule and alerts."""
