@@ -275,19 +275,46 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    from gridwatch.warehouse.schema import connect
+STATUS_COLUMNS = """feed, delivery_date, file_name, status, rows_read, rows_loaded,
+    rows_quarantined, loaded_at, coalesce(error, '')"""
 
+
+def _status_rows(settings: Settings, day: dt.date | None) -> list[tuple]:
+    """The load log; while a run writes the warehouse, the last publish's mart_load_status."""
+    import duckdb
+
+    from gridwatch.warehouse.schema import connect
+    from gridwatch.warehouse.writer_lock import describe, holder
+
+    where, params = ("where delivery_date = ?", [day]) if day else ("", [])
+    try:
+        con = connect(settings.warehouse, read_only=True)
+    except duckdb.IOException:
+        writer = holder(settings.warehouse)
+        if writer is None or not settings.serving.exists():
+            raise
+        err.print(
+            f"the warehouse is being written by {describe(writer)}: showing the load status "
+            f"of the last publish ({settings.serving}); run again when it has finished",
+            markup=False,
+            highlight=False,
+        )
+        con = duckdb.connect(str(settings.serving), read_only=True)
+        table = "marts.mart_load_status"
+    else:
+        table = "raw.load_log"
+    try:
+        return con.execute(
+            f"select {STATUS_COLUMNS} from {table} {where} order by delivery_date, feed, file_name",
+            params,
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def cmd_status(args: argparse.Namespace) -> int:
     settings = _existing_warehouse(Settings.from_env())
-    con = connect(settings.warehouse, read_only=True)
-    where, params = ("where delivery_date = ?", [args.date]) if args.date else ("", [])
-    rows = con.execute(
-        f"""select feed, delivery_date, file_name, status, rows_read, rows_loaded,
-                   rows_quarantined, loaded_at, coalesce(error, '')
-            from raw.load_log {where} order by delivery_date, feed, file_name""",
-        params,
-    ).fetchall()
-    con.close()
+    rows = _status_rows(settings, args.date)
     table = Table("feed", "date", "file", "status", "read", "loaded", "quar.", "loaded at", "error")
     for row in rows:
         cells = [str(c) for c in row]
@@ -358,9 +385,17 @@ def cmd_check_reference(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from gridwatch.quality import render_reports, validate_day
 
-    reports = validate_day(_existing_warehouse(Settings.from_env()), args.date)
+    settings = _existing_warehouse(Settings.from_env())
+    reports = validate_day(settings, args.date)
     # "[blocking]" in the report is not rich markup
     console.print(render_reports(reports), markup=False, highlight=False)
+    if not any(r.gate == "marts" for r in reports):
+        console.print(
+            "the marts are not built yet, so only the batch gate ran; build and check them "
+            f"with: {hints.rerun(args.date)}",
+            markup=False,
+            highlight=False,
+        )
     return 0 if all(r.ok for r in reports) else 1
 
 
@@ -464,10 +499,24 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# Commands that write the warehouse: one at a time, the next waits (warehouse.writer_lock).
+WRITERS = frozenset({"load", "build", "publish", "run", "backfill", "validate"})
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    if args.command not in WRITERS:
+        return args.func(args)
+    from gridwatch.warehouse.writer_lock import writer_lock
+
+    settings = Settings.from_env()
+    with writer_lock(settings.warehouse, f"gridwatch {args.command}", say=err.print):
+        return args.func(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return args.func(args)
+        return _run_command(args)
     except UsageError as exc:
         err.print(f"[red]{exc}[/]")
         return 2
@@ -478,7 +527,11 @@ def main(argv: list[str] | None = None) -> int:
         from gridwatch.ingest.reference import ReferenceError
         from gridwatch.warehouse.build import BuildError
         from gridwatch.warehouse.publish import PublishError
+        from gridwatch.warehouse.writer_lock import WarehouseBusyError
 
+        if isinstance(exc, WarehouseBusyError):
+            err.print(f"[red]warehouse busy[/]: {exc}", markup=True, highlight=False)
+            return 1
         if isinstance(exc, LandingMissingError):
             err.print(f"[red]{exc.__class__.__name__}[/]: {exc}")
             return 2

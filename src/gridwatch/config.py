@@ -17,6 +17,8 @@ FEEDS_DIRS = ("push_list", "verification", "checkpoint", "enterprise_filing")
 DEFAULT_PII_KEY_FILE = REPO_ROOT / ".local" / "pii_key"
 # DuckDB memory for loads and gates (a city day's checkpoint log spills past it to disk)
 DEFAULT_DUCKDB_MEMORY_LIMIT = "1GB"
+# How long a writing command waits for another writer of the warehouse to finish
+DEFAULT_LOCK_WAIT_SECONDS = 600.0
 
 
 def _path(var: str, default: str) -> Path:
@@ -58,6 +60,17 @@ class Settings:
 def duckdb_memory_limit() -> str:
     """GRIDWATCH_DUCKDB_MEMORY_LIMIT: DuckDB's memory limit for the warehouse (e.g. 1GB, 4GB)."""
     return os.environ.get("GRIDWATCH_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT
+
+
+def lock_wait_seconds() -> float:
+    """GRIDWATCH_LOCK_WAIT: seconds a writer waits for the warehouse held by another one."""
+    raw = os.environ.get("GRIDWATCH_LOCK_WAIT")
+    if not raw:
+        return DEFAULT_LOCK_WAIT_SECONDS
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        raise ValueError(f"GRIDWATCH_LOCK_WAIT={raw!r} is not a number of seconds") from None
 
 
 def pii_key() -> str:

@@ -7,11 +7,29 @@ else (a held DuckDB lock, a full disk) is raised as is and retried.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from gridwatch.config import Settings
+from gridwatch.warehouse.writer_lock import writer_lock
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _one_writer(task: Callable[P, R]) -> Callable[P, R]:
+    """Run the task holding the warehouse's writer lock: a CLI run beside it waits, or it does."""
+
+    @functools.wraps(task)
+    def locked(*args: P.args, **kwargs: P.kwargs) -> R:
+        warehouse = Settings.from_env().warehouse
+        with writer_lock(warehouse, f"airflow task {task.__name__}", say=log.warning):
+            return task(*args, **kwargs)
+
+    return locked
 
 
 def _fail(message: str, already_alerted: bool = False) -> None:
@@ -23,6 +41,7 @@ def _fail(message: str, already_alerted: bool = False) -> None:
     raise error
 
 
+@_one_writer
 def load_feed(feed: str, day: dt.date) -> list[dict]:
     from gridwatch.ingest.load import LandingMissingError, RejectedFilesError
     from gridwatch.ingest.reference import ReferenceError
@@ -55,6 +74,7 @@ def load_feed(feed: str, day: dt.date) -> list[dict]:
     return summary
 
 
+@_one_writer
 def gate_batches(day: dt.date, failed_loads: list[str] | tuple[str, ...] = ()) -> dict:
     """The batch gate of ``day``; it also runs when loads failed, then fails the run."""
     from gridwatch.quality import QualityGateError, validate_batches
@@ -87,6 +107,7 @@ def _only_rejected_files(exc: Exception, failed_loads: list[str] | tuple[str, ..
     return all((r.suite, r.column_name) in rejected for r in report.blocking_failures)
 
 
+@_one_writer
 def build_marts() -> str:
     from gridwatch.warehouse.build import BuildError, build
 
@@ -99,6 +120,7 @@ def build_marts() -> str:
     return next((ln for ln in reversed(output.splitlines()) if "Done." in ln), "done")
 
 
+@_one_writer
 def gate_marts(day: dt.date) -> dict:
     from gridwatch.quality import QualityGateError, validate_marts
 
@@ -109,6 +131,7 @@ def gate_marts(day: dt.date) -> dict:
     return _report(report)
 
 
+@_one_writer
 def publish_serving(day: dt.date) -> list[str]:
     from gridwatch.quality import QualityGateError, serving_check
     from gridwatch.warehouse.publish import PublishError, publish
