@@ -101,13 +101,29 @@ def test_init_keeps_metadata_in_postgres_and_stops_the_server_it_started(demo_ho
     assert services.airflow_env()["AIRFLOW__CORE__PARALLELISM"] == "2"
 
 
-def test_services_start_on_loopback_only_with_owner_only_secrets(demo_home):
+def test_a_taken_api_port_fails_up_naming_the_port_and_its_variable(demo_home, monkeypatch):
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        monkeypatch.setenv("AIRFLOW_PORT", str(taken))
+        with pytest.raises(services.ServiceError, match=rf"port {taken} \(AIRFLOW_PORT\)"):
+            services.up()
+    assert not any(services.state(name).running for name in services.COMPONENTS)
+
+
+def test_services_start_on_loopback_only_with_owner_only_secrets(demo_home, monkeypatch):
+    # the scheduler's and triggerer's log servers are not started (nothing on their ports)
+    log_ports = {"WORKER": _free_port(), "TRIGGER": _free_port()}
+    for kind, port in log_ports.items():
+        monkeypatch.setenv(f"AIRFLOW__LOGGING__{kind}_LOG_SERVER_PORT", str(port))
     started = services.up()
     assert {s.name for s in started} == set(services.COMPONENTS)
     assert services.healthy()
     assert postgres.running()
     assert _listening_addresses(services.api_port()) == {LOOPBACK}
     assert _listening_addresses(postgres.port()) == {LOOPBACK}
+    assert all(_listening_addresses(port) == set() for port in log_ports.values())
     for secret in (postgres.password_file(), services.passwords_file()):
         assert stat.S_IMODE(secret.stat().st_mode) == 0o600, secret
     assert "admin" in services.passwords_file().read_text()  # Airflow wrote into it

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -81,12 +82,16 @@ def airflow_env() -> dict[str, str]:
     return env
 
 
+# The scheduler's and triggerer's log servers (8793, 8794 on every interface) are not
+# started: the api-server reads task logs from the shared local folder. The only ports are
+# the api-server's (AIRFLOW_PORT) and PostgreSQL's (GRIDWATCH_POSTGRES_PORT), both 127.0.0.1.
 COMPONENTS: dict[str, list[str]] = {
     "api-server": ["api-server", "--host", "127.0.0.1", "--port", "{port}"],
-    "scheduler": ["scheduler"],
+    "scheduler": ["scheduler", "--skip-serve-logs"],
     "dag-processor": ["dag-processor"],
-    "triggerer": ["triggerer"],
+    "triggerer": ["triggerer", "--skip-serve-logs"],
 }
+STARTUP_GRACE_SECONDS = 5.0
 
 
 @dataclass
@@ -101,6 +106,9 @@ def _pid_file(name: str) -> Path:
 
 
 def _alive(pid: int) -> bool:
+    # a child of this process that exited stays a zombie until reaped
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -225,7 +233,46 @@ def protect_passwords_file() -> Path:
     return path
 
 
+def port_taken(port: int) -> bool:
+    """Whether something listens on 127.0.0.1:``port`` already."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _check_api_port() -> None:
+    if state("api-server").running or not port_taken(api_port()):
+        return
+    raise ServiceError(
+        f"port {api_port()} (AIRFLOW_PORT) on 127.0.0.1 is in use by another program, so the "
+        "Airflow api-server cannot listen there: stop that program or choose a free port, "
+        f"e.g. `AIRFLOW_PORT={api_port() + 1} make airflow-up` (then use the same value for "
+        "make rerun, make backfill and make status)."
+    )
+
+
+def _check_still_running(names: tuple[str, ...]) -> None:
+    """A component that exited right after its start (a port, a setting) fails `up`."""
+    deadline = time.monotonic() + STARTUP_GRACE_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        dead = [name for name in names if not state(name).running]
+        if dead:
+            log = run_dir() / f"{dead[0]}.log"
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-10:])
+            raise ServiceError(
+                f"the Airflow {dead[0]} exited right after it started; the end of {log}:\n"
+                f"{tail}\nFix what it names, then `make down` and `make airflow-up`."
+            )
+
+
 def up(components: tuple[str, ...] = tuple(COMPONENTS)) -> list[ComponentState]:
+    if "api-server" in components:
+        _check_api_port()
     if postgres.initialised():
         postgres.start()
     elif "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in os.environ:
@@ -236,6 +283,7 @@ def up(components: tuple[str, ...] = tuple(COMPONENTS)) -> list[ComponentState]:
         )
     protect_passwords_file()
     states = [start(name) for name in components]
+    _check_still_running(components)
     if "api-server" in components and not wait_healthy():
         log = run_dir() / "api-server.log"
         raise ServiceError(
