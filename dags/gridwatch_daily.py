@@ -30,7 +30,7 @@ from airflow.sdk import (
 )
 
 from gridwatch.ops.alerts import GridwatchNotifier
-from gridwatch.ops.schedule import TIMEZONE, deadline_after_run
+from gridwatch.ops.schedule import TIMEZONE, deadline_after_run, schedule_end
 from gridwatch.ops.schedule import delivery_date as local_date
 
 SERVING = Asset("gridwatch://serving/marts")
@@ -86,6 +86,7 @@ def delivery_date(logical_date: dt.datetime | None) -> dt.date:
     # create_cron_data_intervals, which would make the logical date the day before.
     schedule=CronTriggerTimetable("30 23 * * *", timezone=TIMEZONE),
     start_date=pendulum.datetime(2021, 8, 1, tz=TIMEZONE),
+    end_date=schedule_end(),  # unset in production; the demo replays a past fortnight
     catchup=False,
     max_active_runs=1,
     dagrun_timeout=dt.timedelta(hours=6),

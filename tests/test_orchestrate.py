@@ -1,13 +1,13 @@
 """`make rerun` / `make backfill` (gridwatch.ops.orchestrate): what they tell the operator and
-which Airflow runs they select. The Airflow round trips are in test_airflow_dag.py."""
+which Airflow runs they select. The round trips through a real Airflow are in
+test_airflow_dag.py (`dags test`) and test_services.py (the scheduler and its REST API)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 
-from gridwatch.ops import orchestrate
+from gridwatch.ops import airflow_api, orchestrate
 
 FAILED_LOAD_LOG = """\
 2026-11-30T17:54:01.497624Z [info     ] push_list readme.txt REJECTED: … [gridwatch.ops.tasks]
@@ -39,26 +39,67 @@ def test_a_failed_run_reports_the_file_and_what_to_do_once():
     assert "Traceback" not in messages[0] and "During handling" not in messages[0]
 
 
-def test_reruns_select_the_delivery_date_in_shanghai_time():
-    start, end = orchestrate.shanghai_day_bounds(dt.date(2021, 8, 4))
-    scheduled = dt.datetime(2021, 8, 4, 15, 30, tzinfo=dt.UTC)  # 23:30 +08:00
-    assert dt.datetime.fromisoformat(start) <= scheduled <= dt.datetime.fromisoformat(end)
-    next_day_test_run = dt.datetime(2021, 8, 5, tzinfo=dt.UTC)  # `dags test 2021-08-05`
-    assert not dt.datetime.fromisoformat(end) >= next_day_test_run
+class FakeApi:
+    """What the REST API answers for a few runs (the real round trip: test_services.py)."""
+
+    def __init__(self, runs=(), tasks=None, errors=None, refuse=None):
+        self._runs, self._tasks, self._errors, self._refuse = list(runs), tasks, errors, refuse
+
+    def runs(self, start, end):
+        return [r for r in self._runs if start <= r.day <= end]
+
+    def all_runs(self):
+        return [{"logical_date": "2021-08-04T15:30:00+00:00", "state": "success"}]
+
+    def task_states(self, run_id):
+        return self._tasks
+
+    def task_errors(self, run_id, task_id, try_number):
+        return self._errors[task_id]
+
+    def unpause(self):
+        pass
+
+    def create_backfill(self, start, end):
+        raise self._refuse
 
 
-def test_run_states_read_only_the_scheduler_runs_of_each_date(monkeypatch):
+def test_a_date_is_its_scheduler_run_at_2330_shanghai_time():
+    assert airflow_api.logical_date(dt.date(2021, 8, 4)) == dt.datetime(
+        2021, 8, 4, 15, 30, tzinfo=dt.UTC
+    )
+    day = dt.date(2021, 8, 4)
     runs = [
-        {"logical_date": "", "state": "failed"},  # `airflow dags trigger` without -l
-        {"logical_date": "2021-08-04T00:00:00+00:00", "state": "failed"},  # an old dags test
-        {"logical_date": "2021-08-04T15:30:00+00:00", "state": "success"},  # the scheduler's
+        airflow_api.DagRun("manual__2021-08-04T00:00:00+00:00", day, False, "failed", 3.0),
+        airflow_api.DagRun("scheduled__2021-08-04T15:30:00+00:00", day, True, "success", 60.0),
+    ]
+    info = orchestrate.run_info(FakeApi(runs), [day])
+    assert info == {day: orchestrate.RunInfo("success", 60.0, runs[1].run_id)}
+
+
+def test_a_failed_run_reports_its_task_states_and_each_message_once():
+    tasks = {
+        "load_push_list": ("failed", 1),
+        "gate_batches": ("failed", 1),
+        "build_marts": ("upstream_failed", 0),
+    }
+    rejected = "1 file(s) rejected: push_list/2021-08-04/readme.txt: unsupported file type"
+    errors = {
+        "load_push_list": [f"RejectedFilesError: {rejected}", f"AirflowFailException: {rejected}"],
+        "gate_batches": ["AirflowFailException: Quality gate batches stopped 2021-08-04"],
+    }
+    report = orchestrate.failure_report(FakeApi(tasks=tasks, errors=errors), "run")
+    assert report[0] == (
+        "tasks: load_push_list failed, gate_batches failed, build_marts upstream_failed"
+    )
+    assert report[1:] == [
+        f"load_push_list: RejectedFilesError: {rejected}",
+        "gate_batches: AirflowFailException: Quality gate batches stopped 2021-08-04",
     ]
 
-    def fake_airflow(*args, check=False):
-        return subprocess.CompletedProcess(args, 0, stdout=json.dumps(runs) + "\n", stderr="")
 
-    monkeypatch.setattr(orchestrate, "_airflow", fake_airflow)
-    assert orchestrate.run_states() == {dt.date(2021, 8, 4): "success"}
+def test_run_states_read_only_the_scheduler_runs_of_each_date():
+    assert orchestrate.run_states(FakeApi()) == {dt.date(2021, 8, 4): "success"}
 
 
 def test_a_scheduler_without_its_api_server_is_neither_used_nor_bypassed(monkeypatch):
@@ -129,27 +170,24 @@ def test_without_a_manifest_every_failed_date_fails_the_command(tmp_path, monkey
 
 def test_dates_print_one_line_each_when_the_output_is_not_a_terminal(monkeypatch, capsys):
     days = [dt.date(2021, 8, 2), dt.date(2021, 8, 3)]
-    calls = iter([{}, {d: orchestrate.RunInfo("success", 30.0) for d in days}])
-    monkeypatch.setattr(orchestrate, "run_info", lambda: next(calls))
+    calls = iter([{}, {d: orchestrate.RunInfo("success", 30.0, "r") for d in days}])
+    monkeypatch.setattr(orchestrate, "run_info", lambda client, days: next(calls))
     monkeypatch.setattr(orchestrate, "day_files", lambda day: orchestrate.DayFiles(4, []))
     monkeypatch.setattr(orchestrate, "POLL_SECONDS", 0)
-    results = orchestrate._wait(days)
+    results = orchestrate._wait(FakeApi(), days)
     assert [r.state for r in results] == ["success", "success"]
     lines = capsys.readouterr().out.splitlines()
     assert [ln.split()[0] for ln in lines] == ["2021-08-02", "2021-08-03"]
 
 
-def test_backfill_create_failure_stops_with_what_to_do(tmp_path, monkeypatch, capsys):
+def test_a_refused_backfill_stops_with_what_to_do(tmp_path, monkeypatch, capsys):
     from gridwatch.ops import services
 
     monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
     monkeypatch.setattr(orchestrate, "_through_scheduler", lambda: True)
-    monkeypatch.setattr(orchestrate, "_unpause", lambda: None)
-
-    def refused(*args, check=False):
-        return subprocess.CompletedProcess(args, 1, stdout="", stderr="OperationalError: boom")
-
-    monkeypatch.setattr(orchestrate, "_airflow", refused)
+    refusal = airflow_api.ApiError("POST /api/v2/backfills: HTTP 409 already running", 409)
+    monkeypatch.setattr(orchestrate, "api", lambda: FakeApi(refuse=refusal))
     assert orchestrate.main(["backfill", "2021-08-02", "2021-08-03"]) == 1
     err = capsys.readouterr().err
-    assert "backfill create failed" in err and "boom" in err and str(services.run_dir()) in err
+    assert "refused the backfill of 2021-08-02..2021-08-03" in err and "HTTP 409" in err
+    assert str(services.run_dir()) in err

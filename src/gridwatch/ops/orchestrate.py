@@ -1,8 +1,9 @@
 """Operator commands through Airflow: re-run a date, backfill a range.
 
-Both work with no Airflow services running (``airflow dags test``, one date
-after the other) and with the scheduler running (``airflow tasks clear`` /
-``airflow backfill create``, then waiting for the runs). A failed date never
+With the scheduler running they go through Airflow's REST API (a backfill, a
+cleared or triggered run), and report each date's task states and the message
+its failed task raised from structured data; with no services running they run
+``airflow dags test``, one date after the other. A failed date never
 stops the later ones. Each date prints one line as it finishes (state, seconds,
 files loaded, rejected files); the command ends by listing the failed dates and
 exits 1, except for dates of generated data that failed on exactly the files the
@@ -28,12 +29,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gridwatch.config import Settings
-from gridwatch.ops import hints, postgres, services
+from gridwatch.ops import airflow_api, hints, postgres, services
 from gridwatch.ops.pipeline import dates_between
+from gridwatch.ops.schedule import LOCAL_TZ as SHANGHAI
+from gridwatch.ops.schedule import RUN_TIME
 
 DAG_ID = "gridwatch_daily"
 AIRFLOW = services.AIRFLOW
-POLL_SECONDS = 10  # each poll starts an `airflow` CLI process: a few CPU seconds
+POLL_SECONDS = 5
 DAG_WAIT_SECONDS = 600  # a fresh dag-processor's first parse of the DAG, on a loaded machine
 console = Console(stderr=True)
 
@@ -113,6 +116,13 @@ class DayResult:
         return self.state == "success"
 
 
+@dataclass
+class RunInfo:
+    state: str
+    seconds: float | None
+    run_id: str = ""
+
+
 def day_files(day: dt.date) -> DayFiles | None:
     """Loaded and rejected files of ``day``; None while another process writes the warehouse."""
     import duckdb
@@ -175,7 +185,7 @@ def day_line(result: DayResult) -> str:
 def _report(result: DayResult) -> None:
     print(day_line(result), flush=True)
     if not result.ok and not failed_as_designed(result):
-        for message in result.messages[-5:]:
+        for message in result.messages[:6]:
             print("    " + message.replace("\n", "\n    "), flush=True)
 
 
@@ -213,63 +223,63 @@ def _dags_test(day: dt.date) -> DayResult:
     )
 
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))  # delivery dates are Asia/Shanghai dates
-SCHEDULED_TIME = dt.time(23, 30)  # the DAG's schedule: the logical time of a run of D
+def api() -> airflow_api.AirflowApi:
+    """The running api-server's REST API, as the admin user (or AIRFLOW_API_USER)."""
+    user, password = airflow_api.credentials(services.passwords_file())
+    base = f"http://127.0.0.1:{services.api_port()}"
+    return airflow_api.AirflowApi(base, user, password, DAG_ID)
 
 
-@dataclass
-class RunInfo:
-    state: str
-    seconds: float | None
-
-
-def _seconds(run: dict) -> float | None:
-    if not run.get("start_date") or not run.get("end_date"):
-        return None
-    start, end = (dt.datetime.fromisoformat(run[k]) for k in ("start_date", "end_date"))
-    return (end - start).total_seconds()
-
-
-def run_info() -> dict[dt.date, RunInfo]:
-    """The scheduler's run of each delivery date (logical date D 23:30 +08:00).
+def run_info(client: airflow_api.AirflowApi, days: list[dt.date]) -> dict[dt.date, RunInfo]:
+    """The scheduler's latest run of each date (logical date D 23:30 +08:00).
 
     Runs of `airflow dags test D` (logical date D 00:00 UTC) are left out: they are
     separate runs of the same date, and an old one would otherwise answer for the
     run being waited for.
     """
-    out = _airflow("dags", "list-runs", DAG_ID, "-o", "json").stdout
-    # the JSON array is the last line; log lines before it may start with "[" too
-    lines = [ln for ln in out.splitlines() if ln.startswith("[{") or ln.strip() == "[]"]
     runs: dict[dt.date, RunInfo] = {}
-    for run in json.loads(lines[-1]) if lines else []:
-        if not run.get("logical_date"):  # a run triggered without one loads no date
-            continue
-        local = dt.datetime.fromisoformat(run["logical_date"]).astimezone(SHANGHAI)
-        if local.time() != SCHEDULED_TIME:
-            continue
-        runs.setdefault(local.date(), RunInfo(run["state"], _seconds(run)))
+    for run in client.runs(min(days), max(days)):
+        if run.scheduled and run.day in days:
+            runs[run.day] = RunInfo(run.state, run.seconds, run.run_id)
     return runs
 
 
-def run_states() -> dict[dt.date, str]:
-    return {day: info.state for day, info in run_info().items()}
+def run_states(client: airflow_api.AirflowApi | None = None) -> dict[dt.date, str]:
+    """Every date's scheduler run state (for status and tests)."""
+    client = client or api()
+    states: dict[dt.date, str] = {}
+    for run in client.all_runs():
+        if not run.get("logical_date"):
+            continue
+        local = dt.datetime.fromisoformat(run["logical_date"]).astimezone(SHANGHAI)
+        if local.time() == RUN_TIME:
+            states[local.date()] = run["state"]
+    return states
 
 
-def _task_log_hint(day: dt.date) -> list[str]:
-    logical = dt.datetime.combine(day, SCHEDULED_TIME, SHANGHAI).astimezone(dt.UTC)
-    run = f"run_id=*__{logical.isoformat()}"
-    logs = services.airflow_home() / "logs" / f"dag_id={DAG_ID}" / run
-    return [f"the failed task's log: {logs}/task_id=*/ (or the Airflow UI)"]
+def failure_report(client: airflow_api.AirflowApi, run_id: str) -> list[str]:
+    """A failed run's task states and the messages its failed tasks raised."""
+    states = client.task_states(run_id)
+    line = "tasks: " + ", ".join(f"{task} {state or 'none'}" for task, (state, _) in states.items())
+    messages = [line]
+    for task, (state, tries) in states.items():
+        if state == "failed" and tries:
+            for error in client.task_errors(run_id, task, tries):
+                if error.split(": ", 1)[-1] not in "\n".join(messages):
+                    messages.append(f"{task}: {error}")
+    return messages
 
 
-def _wait(days: list[dt.date], timeout: float = 3 * 3600) -> list[DayResult]:
+def _wait(
+    client: airflow_api.AirflowApi, days: list[dt.date], timeout: float = 3 * 3600
+) -> list[DayResult]:
     """Wait until every date's run has finished, printing each date's line as it does."""
     deadline = time.monotonic() + timeout
     results: dict[dt.date, DayResult] = {}
     finished_at: dict[dt.date, float] = {}
     with _progress(len(days), "waiting for Airflow runs") as update:
         while True:
-            runs = run_info()
+            runs = run_info(client, days)
             for day in days:
                 info = runs.get(day)
                 if day in results or info is None or info.state not in ("success", "failed"):
@@ -279,7 +289,7 @@ def _wait(days: list[dt.date], timeout: float = 3 * 3600) -> list[DayResult]:
                 # the next run may hold the warehouse: wait a minute for its counts at most
                 if files is None and time.monotonic() - finished_at[day] < 60:
                     continue
-                messages = [] if info.state == "success" else _task_log_hint(day)
+                messages = [] if info.state == "success" else failure_report(client, info.run_id)
                 results[day] = DayResult(day, info.state, info.seconds, files, messages)
                 _report(results[day])
             running = [str(d) for d in days if runs.get(d) and runs[d].state == "running"]
@@ -312,49 +322,40 @@ def _through_scheduler() -> bool:
     return scheduler
 
 
-def _unpause(timeout: float = DAG_WAIT_SECONDS) -> None:
+def _unpause(client: airflow_api.AirflowApi, timeout: float = DAG_WAIT_SECONDS) -> None:
     """Unpause the DAG, waiting for a freshly started dag-processor to have parsed it.
 
     A paused DAG's runs, backfills included, are never scheduled.
     """
     deadline = time.monotonic() + timeout
     while True:
-        result = _airflow("dags", "unpause", DAG_ID)
-        if result.returncode == 0:
+        try:
+            client.unpause()
             return
-        if time.monotonic() > deadline:
-            raise OrchestrationError(
-                f"Airflow does not know the DAG {DAG_ID} after {timeout:.0f} s: see "
-                f"{services.run_dir() / 'dag-processor.log'} and "
-                f"`{AIRFLOW} dags list-import-errors`.\n{result.stderr[-1000:]}"
-            )
+        except airflow_api.ApiError as exc:
+            if exc.status != 404 or time.monotonic() > deadline:
+                raise OrchestrationError(
+                    f"Airflow does not know the DAG {DAG_ID} after {timeout:.0f} s: see "
+                    f"{services.run_dir() / 'dag-processor.log'} and "
+                    f"`{AIRFLOW} dags list-import-errors`.\n{exc}"
+                ) from None
         time.sleep(POLL_SECONDS)
 
 
 def backfill(start: dt.date, end: dt.date) -> list[DayResult]:
     days = dates_between(start, end)
     if _through_scheduler():
-        _unpause()
-        result = _airflow(
-            "backfill",
-            "create",
-            "--dag-id",
-            DAG_ID,
-            "--from-date",
-            start.isoformat(),
-            "--to-date",
-            (end + dt.timedelta(days=1)).isoformat(),
-            "--reprocess-behavior",
-            "completed",
-            "--max-active-runs",
-            "1",
-        )
-        if result.returncode != 0:
+        client = api()
+        _unpause(client)
+        try:
+            client.create_backfill(start, end)
+        except airflow_api.ApiError as exc:
             raise OrchestrationError(
-                f"airflow backfill create failed:\n{result.stderr[-2000:]}\nSee the scheduler's "
-                f"log in {services.run_dir()}; fix what it names, then run the backfill again."
-            )
-        return _wait(days)
+                f"Airflow refused the backfill of {start}..{end}: {exc}\nA backfill of this DAG "
+                "may still be running (the UI's Backfills list); otherwise see the api-server's "
+                f"log in {services.run_dir()}, fix what it names and run the backfill again."
+            ) from None
+        return _wait(client, days)
     results = []
     with postgres.started(), _progress(len(days), "airflow dags test") as update:
         for i, day in enumerate(days):
@@ -365,28 +366,19 @@ def backfill(start: dt.date, end: dt.date) -> list[DayResult]:
     return results
 
 
-def shanghai_day_bounds(day: dt.date) -> tuple[str, str]:
-    """The first and last instant of delivery date ``day`` (Asia/Shanghai), for Airflow's CLI.
-
-    A scheduled run of D has its logical date at D 23:30 +08:00; bare dates would be
-    read as UTC midnights, which miss that run or catch the next day's.
-    """
-    first, last = (dt.datetime.combine(day, t, SHANGHAI) for t in (dt.time.min, dt.time.max))
-    return first.isoformat(timespec="seconds"), last.isoformat(timespec="seconds")
-
-
 def rerun(day: dt.date) -> DayResult:
     if _through_scheduler():
-        _unpause()  # a paused DAG's runs stay queued
-        if day in run_states():
-            start, end = shanghai_day_bounds(day)
-            result = _airflow("tasks", "clear", DAG_ID, "-s", start, "-e", end, "-y")
-        else:  # no run of D to clear: start one at the scheduler's logical date of D
-            logical = dt.datetime.combine(day, SCHEDULED_TIME, SHANGHAI).isoformat()
-            result = _airflow("dags", "trigger", DAG_ID, "-l", logical)
-        if result.returncode != 0:
-            raise OrchestrationError(f"airflow could not re-run {day}:\n{result.stderr[-2000:]}")
-        return _wait([day])[0]
+        client = api()
+        _unpause(client)  # a paused DAG's runs stay queued
+        try:
+            existing = run_info(client, [day]).get(day)
+            if existing is not None:
+                client.clear(existing.run_id)
+            else:  # no run of D to clear: start one at the scheduler's logical date of D
+                client.trigger(day)
+        except airflow_api.ApiError as exc:
+            raise OrchestrationError(f"Airflow could not re-run {day}: {exc}") from None
+        return _wait(client, [day])[0]
     with postgres.started():
         outcome = _dags_test(day)
     _report(outcome)

@@ -11,12 +11,33 @@ import datetime as dt
 import os
 
 TIMEZONE = "Asia/Shanghai"
+# Asia/Shanghai as a fixed offset (no daylight saving), for code without pendulum
+LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), TIMEZONE)
 RUN_TIME = dt.time(23, 30)  # the daily run's local time on its delivery date
 DEFAULT_DEADLINE = "09:00"
 
 
 class ScheduleError(ValueError):
     """A schedule setting that cannot be used; the message says how to fix it."""
+
+
+def schedule_end(value: str | None = None) -> dt.datetime | None:
+    """The last run the schedule creates (D 23:30 local), from ``GRIDWATCH_SCHEDULE_END``.
+
+    Set when the scheduler replays a past period (the demo): unpausing the DAG then
+    starts no run of today, which has no delivery. Unset in production: no end.
+    """
+    raw = (value if value is not None else os.environ.get("GRIDWATCH_SCHEDULE_END", "")).strip()
+    if not raw:
+        return None
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ScheduleError(
+            f"GRIDWATCH_SCHEDULE_END={raw!r}: give the last delivery date to schedule as "
+            "YYYY-MM-DD, or leave it unset"
+        ) from None
+    return dt.datetime.combine(day, RUN_TIME, LOCAL_TZ)
 
 
 def delivery_date(logical_date: dt.datetime) -> dt.date:
