@@ -20,7 +20,7 @@ from conftest import EXAMPLES, airflow_env, make_settings, settings_env
 
 from gridwatch.config import REPO_ROOT
 from gridwatch.ops import alerts
-from gridwatch.ops.schedule import ScheduleError, deadline_after_run
+from gridwatch.ops.schedule import ScheduleError, deadline_after_run, schedule_end
 from gridwatch.ops.services import AIRFLOW
 
 DAY = dt.date(2021, 8, 2)
@@ -161,6 +161,14 @@ def test_deadline_setting():
     assert deadline_after_run("off") is None
     with pytest.raises(ScheduleError, match="HH:MM"):
         deadline_after_run("9am")
+
+
+def test_schedule_end_is_the_last_dates_run_in_shanghai_time():
+    end = schedule_end("2021-08-15")
+    assert end == dt.datetime(2021, 8, 15, 15, 30, tzinfo=dt.UTC)  # 23:30 +08:00
+    assert schedule_end("") is None
+    with pytest.raises(ScheduleError, match="YYYY-MM-DD"):
+        schedule_end("15/08/2021")
 
 
 # --- channels --------------------------------------------------------------------------
