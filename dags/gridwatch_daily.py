@@ -29,13 +29,13 @@ from airflow.sdk import (
     task,
 )
 
+from gridwatch.config import FEEDS_DIRS as FEEDS
 from gridwatch.ops.alerts import GridwatchNotifier
 from gridwatch.ops.schedule import TIMEZONE, deadline_after_run, schedule_end
 from gridwatch.ops.schedule import delivery_date as local_date
 
 SERVING = Asset("gridwatch://serving/marts")
 WAREHOUSE_POOL = "gridwatch_warehouse"
-FEEDS = ("push_list", "verification", "checkpoint", "enterprise_filing")
 DEFAULT_ARGS = {
     "owner": "gridwatch",
     "retries": 2,

@@ -1,187 +1,34 @@
-"""The marts the dashboards read (CONTRACT §9, plus ``mart_quality_results``).
+"""The marts the dashboards read, with their Chinese labels.
 
-One place for table and column names, DuckDB types and Chinese labels, used by the
-asset generator (``assets_build.py``), the dev data generator's self-check and the
-import's check of the serving file. Pure Python: importable from any venv.
+Table and column names and DuckDB types come from dbt's model files (the one
+definition of the marts); the labels are the dashboards' own. Used by the asset
+generator (``assets_build.py``), the dev data generator's self-check and the
+import's check of the serving file. Needs only PyYAML: importable from either venv.
 """
 
 from __future__ import annotations
 
-MARTS: dict[str, list[tuple[str, str]]] = {
-    "mart_coverage_daily": [
-        ("report_date", "DATE"),
-        ("street_code", "VARCHAR"),
-        ("street_name", "VARCHAR"),
-        ("community_code", "VARCHAR"),
-        ("community_name", "VARCHAR"),
-        ("pushed_persons", "BIGINT"),
-        ("new_persons", "BIGINT"),
-        ("verified_persons", "BIGINT"),
-        ("managed_persons", "BIGINT"),
-        ("under_management", "BIGINT"),
-        ("backlog_persons", "BIGINT"),
-        ("overdue_persons", "BIGINT"),
-        ("coverage_rate", "DOUBLE"),
-        ("records_issued", "BIGINT"),
-        ("records_satisfied", "BIGINT"),
-        ("median_hours_to_verify", "DOUBLE"),
-        ("due_records", "BIGINT"),
-        ("deadline_met_rate", "DOUBLE"),
-    ],
-    "mart_coverage_by_topic_daily": [
-        ("report_date", "DATE"),
-        ("topic", "VARCHAR"),
-        ("pushed_persons", "BIGINT"),
-        ("backlog_persons", "BIGINT"),
-        ("overdue_persons", "BIGINT"),
-        ("coverage_rate", "DOUBLE"),
-        ("records_issued", "BIGINT"),
-        ("records_satisfied", "BIGINT"),
-    ],
-    "fct_push_record": [
-        ("batch_id", "VARCHAR"),
-        ("record_no", "BIGINT"),
-        ("topic", "VARCHAR"),
-        ("person_key", "VARCHAR"),
-        ("issued_at", "TIMESTAMP"),
-        ("deadline_at", "TIMESTAMP"),
-        ("street_code", "VARCHAR"),
-        ("community_code", "VARCHAR"),
-        ("grid_code", "VARCHAR"),
-        ("is_repeat_push", "BOOLEAN"),
-        ("satisfied_at", "TIMESTAMP"),
-        ("satisfying_outcome", "VARCHAR"),
-        ("hours_to_verify", "DOUBLE"),
-        ("met_deadline", "BOOLEAN"),
-        ("id_valid", "BOOLEAN"),
-        ("phone_valid", "BOOLEAN"),
-    ],
-    "dim_person": [
-        ("person_key", "VARCHAR"),
-        ("identity_kind", "VARCHAR"),
-        ("name_masked", "VARCHAR"),
-        ("id_masked", "VARCHAR"),
-        ("phone_masked", "VARCHAR"),
-        ("gender", "VARCHAR"),
-        ("birth_year", "INTEGER"),
-        ("first_pushed_at", "TIMESTAMP"),
-        ("last_pushed_at", "TIMESTAMP"),
-        ("push_records", "BIGINT"),
-        ("topics", "BIGINT"),
-        ("status", "VARCHAR"),
-        ("measure", "VARCHAR"),
-        ("measure_until", "DATE"),
-        ("street_code", "VARCHAR"),
-        ("community_code", "VARCHAR"),
-    ],
-    "mart_verified_person": [
-        ("person_key", "VARCHAR"),
-        ("first_verified_at", "TIMESTAMP"),
-        ("last_verified_at", "TIMESTAMP"),
-        ("last_outcome", "VARCHAR"),
-        ("measure", "VARCHAR"),
-        ("measure_until", "DATE"),
-        ("health_code", "VARCHAR"),
-        ("nat_result", "VARCHAR"),
-        ("verifications", "BIGINT"),
-        ("community_code", "VARCHAR"),
-        ("grid_code", "VARCHAR"),
-        ("last_seen_at_checkpoint", "TIMESTAMP"),
-    ],
-    "mart_backlog": [
-        ("batch_id", "VARCHAR"),
-        ("record_no", "BIGINT"),
-        ("topic", "VARCHAR"),
-        ("person_key", "VARCHAR"),
-        ("name_masked", "VARCHAR"),
-        ("id_masked", "VARCHAR"),
-        ("phone_masked", "VARCHAR"),
-        ("street_code", "VARCHAR"),
-        ("community_code", "VARCHAR"),
-        ("grid_code", "VARCHAR"),
-        ("issued_at", "TIMESTAMP"),
-        ("deadline_at", "TIMESTAMP"),
-        ("age_hours", "DOUBLE"),
-        ("is_overdue", "BOOLEAN"),
-        ("attempts", "BIGINT"),
-        ("last_attempt_at", "TIMESTAMP"),
-        ("last_seen_at_checkpoint", "TIMESTAMP"),
-    ],
-    "mart_checkpoint_daily": [
-        ("report_date", "DATE"),
-        ("checkpoint_code", "VARCHAR"),
-        ("community_code", "VARCHAR"),
-        ("street_code", "VARCHAR"),
-        ("events_in", "BIGINT"),
-        ("events_out", "BIGINT"),
-        ("fever_alerts", "BIGINT"),
-        ("unreadable_temperatures", "BIGINT"),
-        ("non_green_codes", "BIGINT"),
-        ("turned_back", "BIGINT"),
-        ("returnees", "BIGINT"),
-        ("backlog_sightings", "BIGINT"),
-    ],
-    "mart_enterprise_status": [
-        ("uscc", "VARCHAR"),
-        ("uscc_valid", "BOOLEAN"),
-        ("enterprise_name", "VARCHAR"),
-        ("street_code", "VARCHAR"),
-        ("community_code", "VARCHAR"),
-        ("category", "VARCHAR"),
-        ("status", "VARCHAR"),
-        ("status_since", "TIMESTAMP"),
-        ("first_filed_at", "TIMESTAMP"),
-        ("resumed_at", "TIMESTAMP"),
-        ("employees_total", "BIGINT"),
-        ("employees_returned", "BIGINT"),
-        ("staff_return_rate", "DOUBLE"),
-        ("inspection_passed", "BOOLEAN"),
-    ],
-    "mart_enterprise_resumption_daily": [
-        ("report_date", "DATE"),
-        ("community_code", "VARCHAR"),
-        ("category", "VARCHAR"),
-        ("street_code", "VARCHAR"),
-        ("enterprises", "BIGINT"),
-        ("filed", "BIGINT"),
-        ("approved", "BIGINT"),
-        ("rejected", "BIGINT"),
-        ("resumed", "BIGINT"),
-        ("suspended", "BIGINT"),
-        ("resumption_rate", "DOUBLE"),
-        ("employees_total", "BIGINT"),
-        ("employees_returned", "BIGINT"),
-    ],
-    "mart_load_status": [
-        ("feed", "VARCHAR"),
-        ("delivery_date", "DATE"),
-        ("file_name", "VARCHAR"),
-        ("status", "VARCHAR"),
-        ("rows_read", "BIGINT"),
-        ("rows_loaded", "BIGINT"),
-        ("rows_quarantined", "BIGINT"),
-        ("sha256", "VARCHAR"),
-        ("loaded_at", "TIMESTAMP"),
-        ("error", "VARCHAR"),
-        ("note", "VARCHAR"),
-    ],
-    "mart_quarantine_summary": [
-        ("feed", "VARCHAR"),
-        ("delivery_date", "DATE"),
-        ("reason", "VARCHAR"),
-        ("rows", "BIGINT"),
-    ],
-    "mart_quality_results": [
-        ("suite", "VARCHAR"),
-        ("run_date", "DATE"),
-        ("expectation", "VARCHAR"),
-        ("column_name", "VARCHAR"),
-        ("severity", "VARCHAR"),
-        ("success", "BOOLEAN"),
-        ("observed_value", "VARCHAR"),
-        ("validated_at", "TIMESTAMP"),
-    ],
-}
+from pathlib import Path
+
+import yaml
+
+# dbt's model files define the marts (enforced contracts); the Superset image copies them.
+MARTS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "marts"
+
+
+def _marts_from_dbt() -> dict[str, list[tuple[str, str]]]:
+    marts: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted(MARTS_DIR.rglob("_*__models.yml")):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            marts[model["name"]] = [
+                (column["name"], column["data_type"].upper()) for column in model["columns"]
+            ]
+    if not marts:
+        raise FileNotFoundError(f"no dbt mart models under {MARTS_DIR}")
+    return marts
+
+
+MARTS: dict[str, list[tuple[str, str]]] = _marts_from_dbt()
 
 # Chinese labels (verbose names) for every column name used above or derived.
 LABELS: dict[str, str] = {

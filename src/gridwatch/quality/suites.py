@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gridwatch.ingest.feeds import FEEDS, ID_TYPES, Feed
+from gridwatch.warehouse.mart_facts import marts as dbt_marts
 
 Severity = Literal["blocking", "warning"]
 Gate = Literal["batches", "marts", "serving"]
@@ -458,45 +459,21 @@ def batch_day_suite() -> SuiteSpec:
 
 # --- marts: after dbt build ------------------------------------------------------------
 
-# Each mart's key (contract §9).
-MART_KEYS: dict[str, tuple[str, ...]] = {
-    "mart_coverage_daily": ("report_date", "street_code", "community_code"),
-    "mart_coverage_by_topic_daily": ("report_date", "topic"),
-    "fct_push_record": ("batch_id", "record_no"),
-    "dim_person": ("person_key",),
-    "mart_verified_person": ("person_key",),
-    "mart_backlog": ("batch_id", "record_no"),
-    "mart_checkpoint_daily": ("report_date", "checkpoint_code"),
-    "mart_enterprise_status": ("uscc",),
-    "mart_enterprise_resumption_daily": ("report_date", "community_code", "category"),
-    "mart_load_status": ("feed", "delivery_date", "file_name"),
-    "mart_quarantine_summary": ("feed", "delivery_date", "reason"),
-}
-
-# Rates that must lie in [0, 1], with severity. staff_return_rate comes straight from
-# the enterprises' own head counts, so a value above 1 is their typo, not our bug.
+# Keys, rates and orderings of the marts are dbt's (its tests block the build); the gate
+# checks them again on the file about to be published. mart_quality_results is the
+# gates' own record, refreshed after them, so it is not gated.
+_GATED = {name: mart for name, mart in dbt_marts().items() if name != "mart_quality_results"}
+MART_KEYS: dict[str, tuple[str, ...]] = {name: mart.key for name, mart in _GATED.items()}
+# A rate whose dbt test only warns (staff_return_rate: the enterprises' own head counts,
+# so a value above 1 is their typo, not our bug) only warns here too.
 MART_RATES: dict[str, dict[str, Severity]] = {
-    "mart_coverage_daily": {"coverage_rate": BLOCKING, "deadline_met_rate": BLOCKING},
-    "mart_coverage_by_topic_daily": {"coverage_rate": BLOCKING},
-    "mart_enterprise_status": {"staff_return_rate": WARNING},
-    "mart_enterprise_resumption_daily": {"resumption_rate": BLOCKING},
+    name: {col: WARNING if level == "warn" else BLOCKING for col, level in mart.rates.items()}
+    for name, mart in _GATED.items()
+    if mart.rates
 }
-
 # (larger, smaller): larger >= smaller on every row.
 MART_ORDERINGS: dict[str, tuple[tuple[str, str], ...]] = {
-    "mart_coverage_daily": (
-        ("pushed_persons", "backlog_persons"),
-        ("backlog_persons", "overdue_persons"),
-        ("pushed_persons", "verified_persons"),
-        ("verified_persons", "managed_persons"),
-        ("pushed_persons", "new_persons"),
-    ),
-    "mart_coverage_by_topic_daily": (
-        ("pushed_persons", "backlog_persons"),
-        ("backlog_persons", "overdue_persons"),
-    ),
-    "mart_checkpoint_daily": (("events_in", "fever_alerts"),),
-    "mart_enterprise_resumption_daily": (("enterprises", "resumed"),),
+    name: mart.orderings for name, mart in _GATED.items() if mart.orderings
 }
 
 # Non-negative measures.
