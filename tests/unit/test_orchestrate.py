@@ -1,5 +1,5 @@
 """`make rerun` / `make backfill` (gridwatch.ops.orchestrate): what they tell the operator and
-which Airflow runs they select. The Airflow round trips are in test_airflow_dag.py."""
+which Airflow runs they select. The Airflow round trips are in e2e/test_airflow_dag.py."""
 
 from __future__ import annotations
 
