@@ -29,7 +29,7 @@ DEMO_DAYS ?= 14
 DEMO_START ?= 2021-08-02
 DEMO_END ?= $(shell date -d "$(DEMO_START) + $$(( $(DEMO_DAYS) - 1 )) days" +%F)
 
-.PHONY: help setup pipeline-setup demo test lint bench bench-city backfill rerun generate docs down status clean airflow-up
+.PHONY: help setup pipeline-setup demo test test-fast lint bench bench-city backfill rerun generate docs down status clean airflow-up
 
 help: ## Show this help
 	@echo "gridwatch — community epidemic-prevention data pipeline"
@@ -92,8 +92,11 @@ demo: setup generate airflow-up ## Set up, generate a street for two weeks, run 
 	@echo "Serving file (marts only, masked):   $(GRIDWATCH_SERVING)"
 	@echo "What runs: make status.   Stop everything: make down"
 
-test: setup ## Set up and run every test
+test: setup ## Set up and run every test (tests/unit, tests/integration, tests/e2e)
 	$(PY) -m pytest -q
+
+test-fast: $(VENV)/.synced ## Unit tests only (under a minute, no services)
+	$(PY) -m pytest -q tests/unit
 
 lint: setup ## ruff (Python) and sqlfluff (dbt SQL)
 	$(VENV)/bin/ruff check src dags tests benchmarks

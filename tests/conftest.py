@@ -1,5 +1,10 @@
 """Shared fixtures: settings pointing at temporary folders, and the contract's
-worked example (tests/fixtures/example, docs/contract.md) loaded and built once per session."""
+worked example (tests/fixtures/example, docs/contract.md) loaded and built once per session.
+
+Tests live in layers, one folder each, and carry the folder's marker (added below):
+tests/unit (no dbt build, no Airflow run, no services: `make test-fast`), tests/integration
+(dbt builds, the DuckDB warehouse, the CLI on the worked example) and tests/e2e (Airflow,
+Superset, Chromium). Select a layer by folder or by marker: `pytest -m "not e2e"`."""
 
 from __future__ import annotations
 
@@ -19,6 +24,8 @@ from gridwatch.config import REPO_ROOT, Settings
 EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "example"
 EXAMPLE_DATES = [dt.date(2021, 8, 2), dt.date(2021, 8, 3), dt.date(2021, 8, 4)]
 TEST_PII_KEY = "test-only-pii-key"
+TESTS = Path(__file__).resolve().parent
+LAYERS = ("unit", "integration", "e2e")
 
 os.environ.setdefault("GRIDWATCH_PII_KEY", TEST_PII_KEY)
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -30,6 +37,14 @@ _AIRFLOW_HOME = tempfile.mkdtemp(prefix="gridwatch-test-airflow-")
 atexit.register(shutil.rmtree, _AIRFLOW_HOME, ignore_errors=True)
 os.environ["AIRFLOW_HOME"] = _AIRFLOW_HOME
 os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test with its layer, the first folder under tests/ it lives in."""
+    for item in items:
+        parts = item.path.resolve().relative_to(TESTS).parts
+        if len(parts) > 1 and parts[0] in LAYERS:
+            item.add_marker(parts[0])
 
 
 def make_settings(

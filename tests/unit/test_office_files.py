@@ -450,27 +450,6 @@ def test_odd_date_folders_are_logged_by_the_load(env, caplog):
     assert "rename it to 2021-08-07" in caplog.text
 
 
-def test_a_day_with_lock_files_beside_its_deliveries_publishes(tmp_path):
-    from conftest import EXAMPLES
-
-    from gridwatch.ops.pipeline import run_day
-
-    settings = make_settings(tmp_path)
-    shutil.copytree(EXAMPLES / "landing", settings.landing_dir)
-    for feed in ("push_list", "verification", "enterprise_filing"):
-        day_folder = settings.landing_dir / feed / DAY.isoformat()
-        (day_folder / "~$名单.xlsx").write_bytes(b"owner file")
-        (day_folder / "Thumbs.db").write_bytes(b"\x00")
-    outcome = run_day(settings, DAY)
-    assert outcome.ok, outcome.message
-    ignored = query(
-        settings,
-        "select count(*) from marts.mart_load_status where status = 'IGNORED'",
-        settings.serving,
-    )
-    assert ignored == [(6,)]
-
-
 def test_a_stray_cell_far_outside_the_list_is_refused_not_a_crash(env):
     path = write_xlsx(folder(env) / "stray_cell.xlsx", {"名单": [HEADER, row(1)]})
     book = openpyxl.load_workbook(path)

@@ -1,6 +1,6 @@
 """`make rerun` / `make backfill` (gridwatch.ops.orchestrate): what they tell the operator and
 which Airflow runs they select. The round trips through a real Airflow are in
-test_airflow_dag.py (`dags test`) and test_services.py (the scheduler and its REST API)."""
+e2e/test_airflow_dag.py (`dags test`) and e2e/test_services.py (the scheduler and its REST API)."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ import duckdb
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SD = REPO / "superset_dashboards"
 PY = Path(os.environ.get("PY_SUPERSET") or SD / ".venv" / "bin" / "python")
 if not PY.is_absolute():
