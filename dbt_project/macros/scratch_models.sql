@@ -4,9 +4,21 @@
   before they moved there still holds their old copies under the same schema
   and name: stale, and carrying raw personal values. This on-run-start hook
   drops those copies; on a warehouse without them it does nothing.
+  It also stops the build if an incremental model would be built in scratch:
+  its state would be lost with the database, and every build would start it
+  afresh. Each incremental model sets database=target.database in its config().
 #}
 {% macro drop_persisted_copies_of_scratch_models() %}
     {%- if execute -%}
+        {%- for node in graph.nodes.values()
+            if node.resource_type == 'model' and node.database == 'scratch'
+            and node.config.materialized == 'incremental' -%}
+            {%- do exceptions.raise_compiler_error(
+                "incremental model " ~ node.name ~ " would be built in the in-memory"
+                ~ " scratch database and lose its state: set database=target.database"
+                ~ " in its config()"
+            ) -%}
+        {%- endfor -%}
         {#- (schema, name) of each scratch model, as it was named in the warehouse -#}
         {%- set scratch_models = [] -%}
         {%- for node in graph.nodes.values()

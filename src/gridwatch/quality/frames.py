@@ -32,7 +32,8 @@ from gridwatch.quality.suites import (
 )
 
 THRESHOLDS_FILE = REPO_ROOT / "expectations" / "thresholds.yml"
-MARTS_YML = REPO_ROOT / "dbt_project" / "models" / "marts" / "_marts__models.yml"
+# one properties file per domain folder: marts/<domain>/_<domain>__models.yml
+MARTS_DIR = REPO_ROOT / "dbt_project" / "models" / "marts"
 
 # Personal-data shapes (RE2 syntax, as DuckDB's regexp_matches uses). A value counts
 # when the shape stands alone or between non-alphanumeric characters, so the digits
@@ -64,9 +65,11 @@ def thresholds(path: Path | None = None) -> dict[str, Any]:
 
 @cache
 def declared_marts() -> list[str]:
-    with MARTS_YML.open(encoding="utf-8") as handle:
-        models = yaml.safe_load(handle)["models"]
-    return sorted(m["name"] for m in models)
+    names: list[str] = []
+    for path in sorted(MARTS_DIR.rglob("_*__models.yml")):
+        with path.open(encoding="utf-8") as handle:
+            names += [m["name"] for m in yaml.safe_load(handle).get("models") or []]
+    return sorted(names)
 
 
 def parameters(spec: SuiteSpec, day: dt.date, limits: dict[str, Any]) -> dict[str, Any]:

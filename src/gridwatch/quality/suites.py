@@ -696,7 +696,7 @@ def serving_tables_suite() -> SuiteSpec:
                 "table_name",
                 param("declared_marts"),
                 WARNING,
-                "A table that dbt_project/models/marts/_marts__models.yml does not declare "
+                "A table that no dbt_project/models/marts/*/_*__models.yml declares "
                 "(no contract, no description): declare it or drop it.",
             ),
         ),

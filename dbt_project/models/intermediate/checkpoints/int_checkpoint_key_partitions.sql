@@ -2,6 +2,7 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
+        database=target.database,
         pre_hook="{{ delete_stale_partitions('checkpoint') }}"
     )
 }}

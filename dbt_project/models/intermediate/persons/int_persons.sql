@@ -2,6 +2,7 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
+        database=target.database,
         pre_hook="{{ delete_persons_with_changed_inputs() }}"
     )
 }}

@@ -2,8 +2,9 @@
 -- about them (their push records, satisfaction and attribution, and their
 -- terminal verifications). A person whose fingerprint changed since the last
 -- build has every report date recomputed; everyone else only gets the new dates.
--- The fingerprint is an order-free XOR of one 64-bit hash per input row (each
--- row carries its own order keys), so it costs one pass over the inputs.
+-- The fingerprint is an order-free XOR of one 64-bit hash per input row, each
+-- row hashed whole as in int_person_inputs, so a column added to an input is
+-- covered without a change here; it costs one pass over the inputs.
 with
 
 push_records as (
@@ -19,12 +20,7 @@ record_fingerprints as (
     select
         person_key,
         min(issue_date) as first_issue_date,
-        bit_xor(
-            hash(
-                batch_id, record_no, person_record_seq, issued_at, deadline_at,
-                satisfied_at, street_code, community_code
-            )
-        ) as records_hash
+        bit_xor(hash(push_records)) as records_hash
     from push_records
     group by person_key
 ),
@@ -32,12 +28,7 @@ record_fingerprints as (
 verification_fingerprints as (
     select
         person_key,
-        bit_xor(
-            hash(
-                verified_at, delivery_date, file_name, row_number, outcome, measure,
-                measure_until
-            )
-        ) as verifications_hash
+        bit_xor(hash(terminal_verifications)) as verifications_hash
     from terminal_verifications
     group by person_key
 )
