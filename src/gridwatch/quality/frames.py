@@ -30,10 +30,9 @@ from gridwatch.quality.suites import (
     offset_column,
     row_columns,
 )
+from gridwatch.warehouse.mart_facts import marts as dbt_marts
 
 THRESHOLDS_FILE = REPO_ROOT / "expectations" / "thresholds.yml"
-# one properties file per domain folder: marts/<domain>/_<domain>__models.yml
-MARTS_DIR = REPO_ROOT / "dbt_project" / "models" / "marts"
 
 # Personal-data shapes (RE2 syntax, as DuckDB's regexp_matches uses). A value counts
 # when the shape stands alone or between non-alphanumeric characters, so the digits
@@ -65,11 +64,7 @@ def thresholds(path: Path | None = None) -> dict[str, Any]:
 
 @cache
 def declared_marts() -> list[str]:
-    names: list[str] = []
-    for path in sorted(MARTS_DIR.rglob("_*__models.yml")):
-        with path.open(encoding="utf-8") as handle:
-            names += [m["name"] for m in yaml.safe_load(handle).get("models") or []]
-    return sorted(names)
+    return sorted(dbt_marts())
 
 
 def parameters(spec: SuiteSpec, day: dt.date, limits: dict[str, Any]) -> dict[str, Any]:
