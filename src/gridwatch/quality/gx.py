@@ -2,7 +2,7 @@
 
 The GX project lives in ``expectations/gx/`` and is kept in the repository:
 ``great_expectations.yml`` (one pandas datasource with a DataFrame asset per
-suite), ``expectations/`` (the suites, written from ``quality_suites``) and
+suite), ``expectations/`` (the suites, written from ``gridwatch.quality.suites``) and
 ``validation_definitions/``. Everything is created get-then-add, so running it
 again changes no file (GX's file context would otherwise mint new ids).
 
@@ -74,7 +74,7 @@ def gx_suite(spec: SuiteSpec) -> gx.ExpectationSuite:
             "gate": spec.gate,
             "frame": spec.frame,
             "index_columns": list(spec.index_columns),
-            "defined_in": "src/gridwatch/quality_suites.py",
+            "defined_in": "src/gridwatch/quality/suites.py",
         },
     )
 

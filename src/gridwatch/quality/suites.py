@@ -1,14 +1,14 @@
 """The quality gates' expectation suites, as code.
 
 Each suite validates one pandas DataFrame read from DuckDB (see
-``quality_frames``): the rows of a (feed, date) partition, its files, its
+``gridwatch.quality.frames``): the rows of a (feed, date) partition, its files, its
 delivery summary, one mart, a cross-table reconciliation, or a profile of the
 serving file. Every expectation carries a severity — ``blocking`` (GX
 ``critical``) or ``warning`` — and ``notes`` telling the operator what a
 failure means and what to do.
 
 Thresholds are never written here: expectations refer to them by name
-(``{"$PARAMETER": name}``) and ``quality_frames.parameters`` fills them from
+(``{"$PARAMETER": name}``) and ``frames.parameters`` fills them from
 ``expectations/thresholds.yml`` for the run date. ``python -m gridwatch.quality
 --init`` writes these suites into the GX project in ``expectations/gx/``; the
 files there are derived from this module and kept in the repository.
@@ -768,7 +768,7 @@ def catalogue() -> str:
     lines = [
         "# Quality-gate suites",
         "",
-        "Generated from `src/gridwatch/quality_suites.py` by "
+        "Generated from `src/gridwatch/quality/suites.py` by "
         "`python -m gridwatch.quality --catalogue`; do not edit. Thresholds named here are in "
         "`thresholds.yml`. **blocking**: the gate fails, the Airflow task fails without "
         "retries and nothing is published; **warning**: recorded and shown.",
