@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from gridwatch.config import REPO_ROOT, Settings
@@ -88,6 +89,37 @@ def example_settings(tmp_path_factory, examples) -> Settings:
             assert [f.file_name for r in exc.results for f in r.rejected] == ["readme.txt"]
     build(settings)
     return settings
+
+
+@pytest.fixture(scope="module")
+def gx_local_dirs(tmp_path_factory):
+    """GX validation results and Data Docs of a test module go to a temporary folder."""
+    root = tmp_path_factory.mktemp("gx")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("GRIDWATCH_GX_RESULTS_DIR", str(root / "results"))
+    patch.setenv("GRIDWATCH_GX_DOCS_DIR", str(root / "docs"))
+    yield root
+    patch.undo()
+
+
+@pytest.fixture
+def wh(example_settings, tmp_path) -> Settings:
+    """A private copy of the worked example's built warehouse, free to break."""
+    settings = make_settings(
+        tmp_path, landing=example_settings.landing_dir, reference=example_settings.reference_dir
+    )
+    settings.warehouse.parent.mkdir(parents=True)
+    shutil.copy(example_settings.warehouse, settings.warehouse)
+    return settings
+
+
+def query(settings, sql: str, params=()):
+    """Rows of ``sql`` read from the settings' warehouse, read-only."""
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
 
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))

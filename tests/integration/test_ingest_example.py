@@ -3,15 +3,7 @@ are conserved (read = loaded + quarantined, and the quarantine holds each file's
 
 from __future__ import annotations
 
-import duckdb
-
-
-def query(settings, sql: str, params=()):
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
+from conftest import query
 
 
 def test_every_file_conserves_its_rows(example_settings):

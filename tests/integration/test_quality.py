@@ -15,7 +15,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import make_settings
 
 from gridwatch import quality
 from gridwatch.config import REPO_ROOT, Settings
@@ -59,26 +58,7 @@ MART_COLUMNS = [
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def gx_local_dirs(tmp_path_factory):
-    """GX validation results and Data Docs of these tests go to a temporary folder."""
-    root = tmp_path_factory.mktemp("gx")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("GRIDWATCH_GX_RESULTS_DIR", str(root / "results"))
-    patch.setenv("GRIDWATCH_GX_DOCS_DIR", str(root / "docs"))
-    yield root
-    patch.undo()
-
-
-@pytest.fixture
-def wh(example_settings, tmp_path) -> Settings:
-    """A private copy of the worked example's built warehouse, free to break."""
-    settings = make_settings(
-        tmp_path, landing=example_settings.landing_dir, reference=example_settings.reference_dir
-    )
-    settings.warehouse.parent.mkdir(parents=True)
-    shutil.copy(example_settings.warehouse, settings.warehouse)
-    return settings
+pytestmark = pytest.mark.usefixtures("gx_local_dirs")
 
 
 def sql(settings: Settings, *statements: str, path: Path | None = None) -> None:

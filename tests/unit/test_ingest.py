@@ -8,9 +8,8 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
-from conftest import EXAMPLES, make_settings
+from conftest import EXAMPLES, make_settings, query
 from openpyxl import Workbook
 
 from gridwatch.ingest.load import LandingMissingError, RejectedFilesError, load_partition
@@ -49,14 +48,6 @@ def load(settings, feed: str, day: dt.date = DAY):
     try:
         load_reference(con, settings.reference_dir)
         return load_partition(con, settings.landing_dir, feed, day)
-    finally:
-        con.close()
-
-
-def query(settings, sql: str, params=()):
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
     finally:
         con.close()
 
