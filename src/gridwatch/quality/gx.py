@@ -74,7 +74,7 @@ def gx_suite(spec: SuiteSpec) -> gx.ExpectationSuite:
             "gate": spec.gate,
             "frame": spec.frame,
             "index_columns": list(spec.index_columns),
-            "defined_in": "src/gridwatch/quality/suites.py",
+            "defined_in": "src/gridwatch/quality/suites/",
         },
     )
 
