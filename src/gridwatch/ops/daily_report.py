@@ -120,7 +120,11 @@ class Report:
 class WrittenReport:
     workbook: Path
     png: Path
-    streets: tuple[str, ...]
+    report: Report
+
+    @property
+    def streets(self) -> tuple[str, ...]:
+        return tuple(s.code for s in self.report.streets)
 
 
 def _sums(rows: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -> dict[str, Any]:
@@ -446,4 +450,4 @@ def write_report(
     workbook, png = out_dir / f"{stem}.xlsx", out_dir / f"{stem}.png"
     write_workbook(report, workbook)
     write_png(report, png)
-    return WrittenReport(workbook, png, tuple(s.code for s in report.streets))
+    return WrittenReport(workbook, png, report)
