@@ -16,8 +16,11 @@ SUM(resumed) / SUM(enterprises).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -431,8 +434,33 @@ def write_workbook(report: Report, path: Path) -> None:
     sheet.finish(freeze=f"C{first + 1}", print_rows=f"1:{first}")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.writing")
-    wb.save(tmp)
+    with _full_precision():
+        wb.save(tmp)
     tmp.replace(path)
+
+
+@contextlib.contextmanager
+def _full_precision() -> Iterator[None]:
+    """Numbers written as Python's repr: openpyxl 3.1 writes "%.16g", one digit short of
+    a double (3/7 would read back as 0.4285714285714285, not the mart's 0.42857142857142855);
+    Excel and WPS read the 17 digits as the same double."""
+    from openpyxl.cell import _writer
+
+    original = getattr(_writer, "safe_string", None)
+    if original is None:  # another openpyxl: its own precision
+        yield
+        return
+
+    def exact(value: Any) -> str:
+        if isinstance(value, float) and math.isfinite(value):
+            return repr(value)
+        return original(value)
+
+    _writer.safe_string = exact
+    try:
+        yield
+    finally:
+        _writer.safe_string = original
 
 
 def report_stem(day: dt.date, street: str | None = None) -> str:
