@@ -136,3 +136,12 @@ def test_the_report_task_logs_a_refused_webhook_and_fails_on_a_report_error(
     monkeypatch.setattr(daily_report, "write_report", missing)
     with pytest.raises(AirflowFailException, match="only the daily report is missing"):
         tasks.write_daily_report(dt.date(2021, 8, 3))
+
+
+def test_a_missing_cjk_font_says_what_to_install(written, tmp_path, monkeypatch):
+    from gridwatch.ops.daily_report import ReportError
+    from gridwatch.ops.report_png import write_png
+
+    monkeypatch.setenv("GRIDWATCH_REPORT_FONT", str(tmp_path / "absent.ttc"))
+    with pytest.raises(ReportError, match="apt-get install fonts-noto-cjk"):
+        write_png(written.report, tmp_path / "out.png")
