@@ -17,6 +17,7 @@ SUM(resumed) / SUM(enterprises).
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import math
 import re
@@ -273,22 +274,58 @@ def _display_width(value: Any, fmt: str | None) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
 
 
+def _prototype_styles(wb: Any) -> dict[str, Any]:
+    """The table cells' styles, registered once in ``wb``: copying a cell's style array is
+    far cheaper than setting font, fill, border and format on each cell (openpyxl hashes
+    every style object it is given), which a city's 74 sheets would feel."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    bold = Font(bold=True)
+    total_fill = PatternFill("solid", fgColor="F2F2F2")
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    scratch = wb.create_sheet("scratch")
+    styles: dict[str, Any] = {}
+    kinds: dict[str, dict[str, Any]] = {
+        "header": {
+            "font": bold,
+            "fill": PatternFill("solid", fgColor="DDEBF7"),
+            "alignment": center,
+        },
+        "text": {},
+        COUNT: {"number_format": COUNT},
+        RATE: {"number_format": RATE},
+        "total text": {"font": bold, "fill": total_fill},
+        f"total {COUNT}": {"font": bold, "fill": total_fill, "number_format": COUNT},
+        f"total {RATE}": {"font": bold, "fill": total_fill, "number_format": RATE},
+    }
+    for row, (name, attributes) in enumerate(kinds.items(), 1):
+        cell = scratch.cell(row, 1)
+        cell.border = border
+        for attribute, value in attributes.items():
+            setattr(cell, attribute, value)
+        styles[name] = cell._style
+    wb.remove(scratch)
+    return styles
+
+
 class _Sheet:
     """Writes titled tables one under another and sizes the columns to their content."""
 
-    def __init__(self, ws: Any) -> None:
-        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    def __init__(self, ws: Any, styles: dict[str, Any]) -> None:
+        from openpyxl.styles import Alignment, Font
 
         self.ws = ws
         self.row = 1
         self.widths: dict[int, int] = {}
-        thin = Side(style="thin", color="999999")
-        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-        self.header_font = Font(bold=True)
-        self.header_fill = PatternFill("solid", fgColor="DDEBF7")
-        self.total_fill = PatternFill("solid", fgColor="F2F2F2")
+        self.styles = styles
         self.center = Alignment(horizontal="center", vertical="center", wrap_text=True)
         self.Font = Font
+
+    def _cell(self, row: int, col: int, value: Any, style: str) -> None:
+        cell = self.ws.cell(row, col, value)
+        cell._style = copy.copy(self.styles[style])
 
     def title(self, text: str, subtitle: str, span: int) -> None:
         ws = self.ws
@@ -309,43 +346,34 @@ class _Sheet:
         total: dict[str, Any] | None,
     ) -> int:
         """Section title, header, rows (序号, labels, figures), 合计; the header's row."""
-        ws = self.ws
-        ws.cell(self.row, 1, section).font = self.Font(bold=True, size=12)
+        self.ws.cell(self.row, 1, section).font = self.Font(bold=True, size=12)
         header_row = self.row + 1
         headers = ["序号", *labels, *(h for _, h, _ in columns)]
         for col, text in enumerate(headers, 1):
-            cell = ws.cell(header_row, col, text)
-            cell.font, cell.fill, cell.alignment, cell.border = (
-                self.header_font,
-                self.header_fill,
-                self.center,
-                self.border,
-            )
+            self._cell(header_row, col, text, "header")
             self._fit(col, _display_width(text, None))
         line = header_row
         body = [(i, r) for i, r in enumerate(rows, 1)]
         if total is not None and rows:
             body.append((None, total))
+        keys = _label_keys(labels)
         for number, r in body:
             line += 1
-            values = [number if number is not None else "合计"]
-            values += [r.get(key) for key in _label_keys(labels)] if number else [""] * len(labels)
+            prefix = "" if number else "total "
+            values = [
+                number or "合计",
+                *([r.get(key) for key in keys] if number else [""] * len(keys)),
+            ]
             for col, value in enumerate(values, 1):
-                cell = ws.cell(line, col, value)
-                cell.border = self.border
+                self._cell(line, col, value, f"{prefix}text" if prefix else "text")
                 self._fit(col, _display_width(value, None))
             for offset, (key, _, fmt) in enumerate(columns):
                 col = len(values) + 1 + offset
-                cell = ws.cell(line, col, r.get(key))
-                cell.number_format, cell.border = fmt, self.border
+                self._cell(line, col, r.get(key), prefix + fmt)
                 self._fit(col, _display_width(r.get(key), fmt))
-            if number is None:
-                for col in range(1, len(headers) + 1):
-                    ws.cell(line, col).font = self.header_font
-                    ws.cell(line, col).fill = self.total_fill
         if not rows:
             line += 1
-            ws.cell(line, 1, "（当日无数据）")
+            self.ws.cell(line, 1, "（当日无数据）")
         self.row = line + 2
         return header_row
 
@@ -390,9 +418,10 @@ def write_workbook(report: Report, path: Path) -> None:
     wb = Workbook()
     wb.remove(wb.active)
     taken: set[str] = set()
+    styles = _prototype_styles(wb)
     made = f"数据日期 {report.day.isoformat()}（截至当日 24 时） · 数据来源：gridwatch 发布库（与看板同源）"
     for street in report.streets:
-        sheet = _Sheet(wb.create_sheet(sheet_title(street.name, taken)))
+        sheet = _Sheet(wb.create_sheet(sheet_title(street.name, taken)), styles)
         span = 2 + max(len(COMMUNITY_COLUMNS), len(ENTERPRISE_COLUMNS), len(CHECKPOINT_COLUMNS))
         sheet.title(
             f"{street.name}疫情防控工作日报（{_chinese_date(report.day)}）",
@@ -424,7 +453,7 @@ def write_workbook(report: Report, path: Path) -> None:
         )
         # the title, the first table's header and the community names stay in view
         sheet.finish(freeze=f"C{first + 1}", print_rows=f"1:{first}")
-    sheet = _Sheet(wb.create_sheet(sheet_title(TOPIC_SHEET, taken)))
+    sheet = _Sheet(wb.create_sheet(sheet_title(TOPIC_SHEET, taken)), styles)
     sheet.title(
         f"分专项核查情况（{_chinese_date(report.day)}）",
         f"{made} · 专项口径为发布库全部街道（专项集市不分街道），各专项人员有交叉，不相加",
