@@ -32,10 +32,11 @@ ENV PYTHONUNBUFFERED=1 \
     UV_PYTHON=python3.11 \
     UV_PROJECT_ENVIRONMENT=/opt/gridwatch/.venv
 
-# curl: the api-server health check. Nothing else from Debian is needed at run time
+# curl: the api-server health check; fonts-wqy-microhei: the Chinese glyphs of the daily
+# report's PNG (gridwatch.ops.report_png). Nothing else from Debian is needed at run time
 # (psycopg2-binary, psycopg-binary and duckdb bring their own native libraries).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends curl \
+    && apt-get install -y --no-install-recommends curl fonts-wqy-microhei \
     && rm -rf /var/lib/apt/lists/*
 
 RUN pip install --no-cache-dir "uv==${UV_VERSION}"

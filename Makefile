@@ -106,6 +106,7 @@ lint: setup ## ruff (Python) and sqlfluff (dbt SQL)
 bench: setup ## Benchmarks (ratios measured in one run): ingest vs baselines, orchestration overhead, dbt growth (street, 30 days)
 	$(PY) -m benchmarks.ingest
 	$(PY) -m benchmarks.pipeline
+	BENCH_PRESET=district BENCH_DAYS=3 $(PY) -m benchmarks.report
 
 bench-city: setup ## Daily-run and dbt build growth on the city preset, day 2 / 30 / 60 (~45 min, ~40 GB free disk; BENCH_DIR keeps the files)
 	BENCH_PRESET=city BENCH_DAYS=60 $(PY) -m benchmarks.pipeline

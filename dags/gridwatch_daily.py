@@ -1,6 +1,6 @@
 """gridwatch_daily: the daily run for delivery date D (the DAG run's logical date).
 
-    load_<feed> x4 -> gate_batches -> build_marts -> gate_marts -> publish
+    load_<feed> x4 -> gate_batches -> build_marts -> gate_marts -> publish -> report
 
 Each task calls the gridwatch package; nothing here does work at import time.
 Tasks that write the warehouse share the one-slot pool ``gridwatch_warehouse``
@@ -10,7 +10,9 @@ retried. A failed day is not published: the serving file stays at the last
 good publish, and a later run's marts gate holds it back too while a loaded
 day's batch gate is failing. A task's last failure, and a date with no
 successful run by GRIDWATCH_ALERT_DEADLINE, alert the operators by e-mail and
-group-robot webhook (gridwatch.ops.alerts). Operators: see RUNBOOK.md.
+group-robot webhook (gridwatch.ops.alerts). After the publish, ``report`` writes the
+daily report (日报: xlsx + PNG) from the serving file into GRIDWATCH_REPORT_DIR and sends
+its key figures to the webhook. Operators: see RUNBOOK.md.
 """
 
 from __future__ import annotations
@@ -131,8 +133,15 @@ def gridwatch_daily():
 
         return publish_serving(delivery_date(logical_date))
 
+    # after a good publish only; a failure here alerts but never touches the publish
+    @task(multiple_outputs=False)
+    def report(logical_date: dt.datetime | None = None) -> dict:
+        from gridwatch.ops.tasks import write_daily_report
+
+        return write_daily_report(delivery_date(logical_date))
+
     loads = [load.override(task_id=f"load_{feed}")(feed) for feed in FEEDS]
-    loads >> gate_batches() >> build_marts() >> gate_marts() >> publish()
+    loads >> gate_batches() >> build_marts() >> gate_marts() >> publish() >> report()
 
 
 gridwatch_daily()

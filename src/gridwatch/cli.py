@@ -11,6 +11,7 @@
     gridwatch quarantine [--date D] [--feed F]
     gridwatch check-reference
     gridwatch validate 2021-08-02          # quality gates by hand
+    gridwatch report 2021-08-02 [--street CODE] [--out DIR]   # the daily report (日报)
 
 Exit codes: 0 success, 1 data problem (rejected file, failed gate, failed day),
 2 usage or configuration problem.
@@ -399,6 +400,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in reports) else 1
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from gridwatch.config import report_dir
+    from gridwatch.ops.daily_report import ReportError, write_report
+
+    settings = Settings.from_env()
+    out = Path(args.out).absolute() if args.out else report_dir(settings)
+    try:
+        written = write_report(settings.serving, args.date, out, street=args.street)
+    except ReportError as exc:
+        raise UsageError(str(exc)) from exc
+    console.print(f"wrote {written.workbook}\nwrote {written.png}", markup=False, highlight=False)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gridwatch", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -496,6 +511,20 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="run the quality gates of a date by hand")
     v.add_argument("date", type=_date)
     v.set_defaults(func=cmd_validate)
+
+    rp = sub.add_parser(
+        "report",
+        help="write the daily report (日报: xlsx + png) of a date from the serving file",
+        description="Write the daily report of DATE from the published marts: an .xlsx with "
+        "a sheet per street and a topics sheet, and a PNG of the key figures.",
+    )
+    rp.add_argument("date", type=_date)
+    rp.add_argument(
+        "--out",
+        help="folder (default: GRIDWATCH_REPORT_DIR, else reports/ beside the serving file)",
+    )
+    rp.add_argument("--street", help="street code: that street's sheet only")
+    rp.set_defaults(func=cmd_report)
     return p
 
 

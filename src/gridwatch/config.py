@@ -57,6 +57,13 @@ class Settings:
         return env
 
 
+def report_dir(settings: Settings) -> Path:
+    """GRIDWATCH_REPORT_DIR: where the daily run writes the daily report (日报); by default
+    ``reports/`` beside the serving file."""
+    raw = os.environ.get("GRIDWATCH_REPORT_DIR")
+    return _path("GRIDWATCH_REPORT_DIR", raw) if raw else settings.serving.parent / "reports"
+
+
 def duckdb_memory_limit() -> str:
     """GRIDWATCH_DUCKDB_MEMORY_LIMIT: DuckDB's memory limit for the warehouse (e.g. 1GB, 4GB)."""
     return os.environ.get("GRIDWATCH_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT

@@ -40,9 +40,16 @@ def test_dagbag_imports_without_errors_and_graph_is_as_designed(airflow_home, mo
     dag = bag.get_dag(DAG_ID)
     assert dag is not None
     loads = {f"load_{f}" for f in ("push_list", "verification", "checkpoint", "enterprise_filing")}
-    assert set(dag.task_ids) == loads | {"gate_batches", "build_marts", "gate_marts", "publish"}
+    assert set(dag.task_ids) == loads | {
+        "gate_batches",
+        "build_marts",
+        "gate_marts",
+        "publish",
+        "report",
+    }
     assert dag.get_task("gate_batches").upstream_task_ids == loads
     assert dag.get_task("publish").upstream_task_ids == {"gate_marts"}
+    assert dag.get_task("report").upstream_task_ids == {"publish"}
     assert all(t.pool == "gridwatch_warehouse" for t in dag.tasks)
     assert dag.max_active_runs == 1
 
@@ -86,6 +93,11 @@ def test_example_through_airflow_gives_expected_marts(example_via_airflow):
     assert third.returncode != 0
     log = third.stdout + third.stderr
     assert "readme.txt" in log and "is not a delivery" in log
+    # the report task wrote the daily report of each published date, beside the serving file
+    reports = settings.serving.parent / "reports"
+    assert (reports / "疫情防控日报_2021-08-03.xlsx").is_file()
+    assert (reports / "疫情防控日报_2021-08-03.png").is_file()
+    assert not (reports / "疫情防控日报_2021-08-04.xlsx").exists()
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
         assert con.execute(

@@ -56,6 +56,7 @@ TASK_ZH = {
     "build_marts": ("dbt 构建", "构建数据集市失败：查看下列测试和 dbt 日志。"),
     "gate_marts": ("集市质量门禁", "数据集市未通过质量检查：按下列检查项处理。"),
     "publish": ("发布", "发布被拦截，看板保留上一次的正确版本：按下列检查项处理后重跑该日期。"),
+    "report": ("日报", "数据已发布、看板正常，仅日报未生成：按下列信息处理后重新生成日报。"),
 }
 
 _RIC = re.compile(r"(?<![0-9A-Za-z])([1-9][0-9]{5})([0-9]{8,11})([0-9]{3}[0-9Xx]|[0-9]{4})")
@@ -139,14 +140,19 @@ def failure_alert(
     """The alert of a task that failed with ``message`` (its last try)."""
     what_zh, fix_zh = TASK_ZH.get(_task_kind(task_id), ("任务", "查看任务日志。"))
     rerun = RERUN.format(d=day.isoformat()) if day else "RUNBOOK.md §3"
+    published = task_id == "report"  # after the publish: only the report is missing
+    if published and day:
+        rerun = f"gridwatch report {day.isoformat()} (or clear the task report of that run)"
     message = message.strip()
     if len(message) > DETAIL_MAX_CHARS:
         message = message[: DETAIL_MAX_CHARS - 1] + "…"
     return Alert(
         day=day,
         task=task_id,
-        headline_zh=f"{what_zh}失败，当日未发布",
-        headline_en="failed, the day is not published",
+        headline_zh=f"{what_zh}失败" + ("（已发布）" if published else "，当日未发布"),
+        headline_en="failed (the day is published)"
+        if published
+        else "failed, the day is not published",
         items=failing_items(message),
         detail=message,
         fix_zh=f"{fix_zh} 重跑命令：{rerun}",
@@ -223,6 +229,11 @@ def webhook_payload(alert: Alert) -> bytes:
 
 def send_webhook(alert: Alert) -> bool:
     """POST the alert to GRIDWATCH_ALERT_WEBHOOK_URL; False when not configured."""
+    return post_webhook(webhook_payload(alert))
+
+
+def post_webhook(payload: bytes) -> bool:
+    """POST one robot message to GRIDWATCH_ALERT_WEBHOOK_URL; False when not configured."""
     url = os.environ.get("GRIDWATCH_ALERT_WEBHOOK_URL", "").strip()
     if not url:
         return False
@@ -232,7 +243,7 @@ def send_webhook(alert: Alert) -> bool:
     )
     request = urllib.request.Request(
         signed,
-        data=webhook_payload(alert),
+        data=payload,
         headers={"Content-Type": "application/json; charset=utf-8"},
         method="POST",
     )
@@ -244,7 +255,7 @@ def send_webhook(alert: Alert) -> bool:
     except (ValueError, AttributeError):
         errcode = 0
     if errcode:
-        raise RuntimeError(f"webhook refused the alert: {body[:300]}")
+        raise RuntimeError(f"webhook refused the message: {body[:300]}")
     return True
 
 

@@ -149,3 +149,28 @@ def _report(report: object) -> dict:
     if hasattr(report, "as_dict"):
         return report.as_dict()
     return {"report": str(report)}
+
+
+def write_daily_report(day: dt.date) -> dict:
+    """The daily report of ``day`` from the file just published, sent to the group robot.
+
+    Not under the writer lock: it only reads the serving file. A report that cannot be
+    written fails the task (and alerts) without retries; the publish stays as it is. A
+    webhook that refuses it is logged: the report is written, the run is good."""
+    from gridwatch.config import report_dir
+    from gridwatch.ops.daily_report import ReportError, write_report
+    from gridwatch.ops.report_webhook import send_report
+
+    settings = Settings.from_env()
+    out = report_dir(settings)
+    try:
+        written = write_report(settings.serving, day, out)
+    except ReportError as exc:
+        _fail(f"{exc}\nThe marts are published; only the daily report is missing.")
+    log.info("daily report of %s: %s, %s", day, written.workbook, written.png)
+    try:
+        sent = send_report(written)
+    except Exception:  # the report is written; announcing it is best effort
+        log.exception("the daily report of %s was written but the webhook refused it", day)
+        sent = []
+    return {"workbook": str(written.workbook), "png": str(written.png), "sent": sent}

@@ -1,0 +1,105 @@
+"""The daily report to the operators' group robot (GRIDWATCH_ALERT_WEBHOOK_URL).
+
+What each robot takes, without a media server of our own:
+
+- WeCom (企业微信, ``qyapi.weixin.qq.com``): a markdown message of the key figures, then
+  the PNG as ``msgtype: image`` (base64 + md5, at most 2 MB);
+- DingTalk (钉钉, ``oapi.dingtalk.com``): the markdown message only (its robots show images
+  by public URL alone, and take no file);
+- any other URL (a relay, a test receiver): the key figures as a text message, which both
+  robots accept. GRIDWATCH_ALERT_WEBHOOK_KIND=wecom|dingtalk|text overrides the guess.
+
+The workbook itself stays in GRIDWATCH_REPORT_DIR; messages name its file.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import urllib.parse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gridwatch.ops.daily_report import WrittenReport
+
+WECOM_IMAGE_MAX_BYTES = 2 * 1024 * 1024
+MARKDOWN_MAX_BYTES = 4000  # WeCom's markdown limit is 4096 bytes
+
+
+def robot_kind(url: str) -> str:
+    """wecom, dingtalk or text: from GRIDWATCH_ALERT_WEBHOOK_KIND, else the URL's host."""
+    kind = os.environ.get("GRIDWATCH_ALERT_WEBHOOK_KIND", "").strip().lower()
+    if kind in {"wecom", "dingtalk", "text"}:
+        return kind
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if host.endswith("qyapi.weixin.qq.com"):
+        return "wecom"
+    if host.endswith("dingtalk.com"):
+        return "dingtalk"
+    return "text"
+
+
+def summary_lines(written: WrittenReport) -> tuple[str, list[str]]:
+    """The title and the key-figure lines of the report (the PNG's figures)."""
+    from gridwatch.ops.report_png import key_figures, table_rows
+
+    report = written.report
+    streets = report.streets
+    scope = streets[0].name if len(streets) == 1 else f"{len(streets)}个街道合计"
+    title = f"{scope}疫情防控日报 {report.day.isoformat()}"
+    lines = [f"{label}：{value}" for label, value, _ in key_figures(report)]
+    heading, rows = table_rows(report)
+    worst = [f"{name} {r['backlog_persons']:,}" for name, r in rows[:5] if r["backlog_persons"]]
+    if worst:
+        lines.append(f"积压最多的{heading}：" + "，".join(worst))
+    lines.append(f"Excel 日报：{written.workbook.name}")
+    return title, lines
+
+
+def _cut(text: str) -> str:
+    data = text.encode("utf-8")
+    if len(data) <= MARKDOWN_MAX_BYTES:
+        return text
+    return data[: MARKDOWN_MAX_BYTES - 4].decode("utf-8", "ignore") + "\n…"
+
+
+def report_payloads(written: WrittenReport, kind: str) -> list[dict]:
+    """The robot messages of a written report, in sending order."""
+    title, lines = summary_lines(written)
+    if kind == "text":
+        return [{"msgtype": "text", "text": {"content": _cut("\n".join([title, *lines]))}}]
+    markdown = _cut("\n".join([f"### {title}", *(f"> {line}" for line in lines)]))
+    if kind == "dingtalk":
+        return [{"msgtype": "markdown", "markdown": {"title": title, "text": markdown}}]
+    messages: list[dict] = [{"msgtype": "markdown", "markdown": {"content": markdown}}]
+    png = written.png.read_bytes()
+    if len(png) <= WECOM_IMAGE_MAX_BYTES:
+        messages.append(
+            {
+                "msgtype": "image",
+                "image": {
+                    "base64": base64.b64encode(png).decode("ascii"),
+                    "md5": hashlib.md5(png).hexdigest(),
+                },
+            }
+        )
+    return messages
+
+
+def send_report(written: WrittenReport) -> list[str]:
+    """Send the report's messages to the webhook; the msgtypes sent ([] if not configured).
+
+    Raises what the robot or the network raises: the caller logs it (a report that could
+    not be announced is not a failed run)."""
+    from gridwatch.ops.alerts import post_webhook
+
+    url = os.environ.get("GRIDWATCH_ALERT_WEBHOOK_URL", "").strip()
+    if not url:
+        return []
+    sent = []
+    for message in report_payloads(written, robot_kind(url)):
+        if post_webhook(json.dumps(message, ensure_ascii=False).encode()):
+            sent.append(message["msgtype"])
+    return sent
