@@ -11,6 +11,9 @@
     gridwatch quarantine [--date D] [--feed F]
     gridwatch check-reference
     gridwatch validate 2021-08-02          # quality gates by hand
+    gridwatch person 110101198503121239 --reason R   # one person's whole file, audited
+    gridwatch audit                        # who looked whom up, and the purges
+    gridwatch purge --before 2021-09-01 --reason R [--dry-run]
 
 Exit codes: 0 success, 1 data problem (rejected file, failed gate, failed day),
 2 usage or configuration problem.
@@ -399,6 +402,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in reports) else 1
 
 
+def cmd_person(args: argparse.Namespace) -> int:
+    from gridwatch.warehouse.person_commands import person
+
+    return person(_existing_warehouse(Settings.from_env()), args, console)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from gridwatch.warehouse.person_commands import audit_list
+
+    return audit_list(_existing_warehouse(Settings.from_env()), args, console)
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from gridwatch.warehouse.person_commands import purge
+
+    return purge(_existing_warehouse(Settings.from_env()), args, console)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gridwatch", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -496,11 +517,15 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="run the quality gates of a date by hand")
     v.add_argument("date", type=_date)
     v.set_defaults(func=cmd_validate)
+
+    from gridwatch.warehouse.person_commands import add_parsers
+
+    add_parsers(sub, _date, cmd_person, cmd_audit, cmd_purge)
     return p
 
 
 # Commands that write the warehouse: one at a time, the next waits (warehouse.writer_lock).
-WRITERS = frozenset({"load", "build", "publish", "run", "backfill", "validate"})
+WRITERS = frozenset({"load", "build", "publish", "run", "backfill", "validate", "person", "purge"})
 
 
 def _run_command(args: argparse.Namespace) -> int:
@@ -529,6 +554,9 @@ def main(argv: list[str] | None = None) -> int:
         from gridwatch.warehouse.publish import PublishError
         from gridwatch.warehouse.writer_lock import WarehouseBusyError
 
+        if exc.__class__.__name__ in ("QueryError", "AuditError"):  # person, audit, purge
+            err.print(f"[red]{exc}[/]", highlight=False)
+            return 2
         if isinstance(exc, WarehouseBusyError):
             err.print(f"[red]warehouse busy[/]: {exc}", markup=True, highlight=False)
             return 1
