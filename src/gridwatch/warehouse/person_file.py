@@ -77,7 +77,10 @@ def parse_query(
                 "with a correct check character, or a passport/permit number of 5 or more "
                 "letters and digits): check it, or look up by --phone and --name"
             )
-        return Query(tuple(identities), None, None, "id", typed)
+        numbers = {identity.split(":", 1)[1] for identity in identities} | {ric_number, id_text}
+        if len(ric_number) == 18:  # the 15-digit form of the number typed in 18
+            numbers.add(ric_number[:6] + ric_number[8:17])
+        return Query(tuple(identities), None, None, "id", typed + tuple(numbers))
     if phone_text and name_text:
         number = con.execute("select gw_phone(?)", [phone_text]).fetchone()[0]
         if not con.execute("select gw_phone_valid(?)", [number]).fetchone()[0]:
@@ -85,7 +88,13 @@ def parse_query(
                 "the phone is not an 11-digit mobile number (contract §3): check it, "
                 "or look up by identity number"
             )
-        return Query((f"PHN:{number}:{name_text}",), number, name_text, "phone+name", typed)
+        return Query(
+            (f"PHN:{number}:{name_text}",),
+            number,
+            name_text,
+            "phone+name",
+            (*typed, number, phone_text, name_text),
+        )
     raise QueryError(
         "give an identity number (gridwatch person 110101198503121239), or --phone and --name"
     )
