@@ -554,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
         from gridwatch.warehouse.publish import PublishError
         from gridwatch.warehouse.writer_lock import WarehouseBusyError
 
-        if exc.__class__.__name__ in ("QueryError", "AuditError"):  # person, audit, purge
+        if exc.__class__.__name__ in ("QueryError", "AuditError", "PurgeError"):  # person, purge
             err.print(f"[red]{exc}[/]", highlight=False)
             return 2
         if isinstance(exc, WarehouseBusyError):
