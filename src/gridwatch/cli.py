@@ -12,6 +12,9 @@
     gridwatch check-reference
     gridwatch validate 2021-08-02          # quality gates by hand
     gridwatch report 2021-08-02 [--street CODE] [--out DIR]   # the daily report (日报)
+    gridwatch person 110101198503121239 --reason R   # one person's whole file, audited
+    gridwatch audit                        # who looked whom up, and the purges
+    gridwatch purge --before 2021-09-01 --reason R [--dry-run]
 
 Exit codes: 0 success, 1 data problem (rejected file, failed gate, failed day),
 2 usage or configuration problem.
@@ -414,6 +417,24 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_person(args: argparse.Namespace) -> int:
+    from gridwatch.warehouse.person_commands import person
+
+    return person(_existing_warehouse(Settings.from_env()), args, console)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from gridwatch.warehouse.person_commands import audit_list
+
+    return audit_list(_existing_warehouse(Settings.from_env()), args, console)
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from gridwatch.warehouse.person_commands import purge
+
+    return purge(_existing_warehouse(Settings.from_env()), args, console)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gridwatch", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -525,11 +546,15 @@ def parser() -> argparse.ArgumentParser:
     )
     rp.add_argument("--street", help="street code: that street's sheet only")
     rp.set_defaults(func=cmd_report)
+
+    from gridwatch.warehouse.person_commands import add_parsers
+
+    add_parsers(sub, _date, cmd_person, cmd_audit, cmd_purge)
     return p
 
 
 # Commands that write the warehouse: one at a time, the next waits (warehouse.writer_lock).
-WRITERS = frozenset({"load", "build", "publish", "run", "backfill", "validate"})
+WRITERS = frozenset({"load", "build", "publish", "run", "backfill", "validate", "person", "purge"})
 
 
 def _run_command(args: argparse.Namespace) -> int:
@@ -558,6 +583,9 @@ def main(argv: list[str] | None = None) -> int:
         from gridwatch.warehouse.publish import PublishError
         from gridwatch.warehouse.writer_lock import WarehouseBusyError
 
+        if exc.__class__.__name__ in ("QueryError", "AuditError", "PurgeError"):  # person, purge
+            err.print(f"[red]{exc}[/]", highlight=False)
+            return 2
         if isinstance(exc, WarehouseBusyError):
             err.print(f"[red]warehouse busy[/]: {exc}", markup=True, highlight=False)
             return 1

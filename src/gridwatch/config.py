@@ -80,6 +80,23 @@ def lock_wait_seconds() -> float:
         raise ValueError(f"GRIDWATCH_LOCK_WAIT={raw!r} is not a number of seconds") from None
 
 
+def retention_days() -> int | None:
+    """GRIDWATCH_RETENTION_DAYS=N: the daily run for D keeps the raw personal values of the
+    delivery dates D-N+1 .. D and purges older ones (gridwatch purge); unset, empty or 0: off."""
+    raw = (os.environ.get("GRIDWATCH_RETENTION_DAYS") or "").strip()
+    if not raw:
+        return None
+    try:
+        days = int(raw)
+    except ValueError:
+        raise ValueError(
+            f"GRIDWATCH_RETENTION_DAYS={raw!r} is not a whole number of days (unset it for no purge)"
+        ) from None
+    if days < 0:
+        raise ValueError(f"GRIDWATCH_RETENTION_DAYS={raw!r} must be 0 (off) or more days")
+    return days or None
+
+
 def pii_key() -> str:
     """The secret behind person pseudonyms (GRIDWATCH_PII_KEY).
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
-import pandas as pd
 from stdnum.cn import ric, uscc
 
 CACHE_DDL = """
@@ -59,6 +58,8 @@ def refresh_checks(con: duckdb.DuckDBPyConnection, kind: str, values_sql: str) -
     ).fetchall()
     if not new:
         return 0
+    import pandas as pd  # here, not at import: `gridwatch person` starts without it
+
     check = CHECKS[kind]
     rows = [(kind, v, *check(v)) for (v,) in new]
     frame = pd.DataFrame(rows, columns=["kind", "value", "normalised", "valid", "birth_date"])

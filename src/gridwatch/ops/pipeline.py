@@ -22,6 +22,7 @@ from gridwatch.ingest.load import (
 from gridwatch.ingest.reference import load_reference
 from gridwatch.warehouse.build import build
 from gridwatch.warehouse.publish import publish
+from gridwatch.warehouse.purge import apply_retention
 from gridwatch.warehouse.schema import connect
 
 if TYPE_CHECKING:  # the quality gates import GX and pandas: loaded when a day runs
@@ -117,12 +118,15 @@ def run_day(settings: Settings, day: dt.date, publish_marts: bool = True) -> Day
         outcome.gates.append(validate_marts(settings, day))
         if publish_marts:
             publish(settings.warehouse, settings.serving, check=serving_check(settings, day))
+        purged = apply_retention(settings, day)  # GRIDWATCH_RETENTION_DAYS, off by default
     except Exception as exc:  # reported to the operator, and the next day still runs
         outcome.message = f"{exc.__class__.__name__}: {exc}"
         outcome.usage_error = isinstance(exc, LandingMissingError)
         return outcome
     outcome.ok = True
     outcome.message = "loaded, built" + (", published" if publish_marts else "")
+    if purged is not None and purged.total:
+        outcome.message += f"; {purged.summary()}"
     return outcome
 
 

@@ -135,13 +135,18 @@ def gate_marts(day: dt.date) -> dict:
 def publish_serving(day: dt.date) -> list[str]:
     from gridwatch.quality import QualityGateError, serving_check
     from gridwatch.warehouse.publish import PublishError, publish
+    from gridwatch.warehouse.purge import apply_retention
 
     settings = Settings.from_env()
     try:
-        return publish(settings.warehouse, settings.serving, check=serving_check(settings, day))
+        tables = publish(settings.warehouse, settings.serving, check=serving_check(settings, day))
     except (QualityGateError, PublishError) as exc:  # retrying would not change them
         _fail(f"{exc}\nThe serving file was not replaced.")
-    return []
+        return []
+    purged = apply_retention(settings, day)  # GRIDWATCH_RETENTION_DAYS, off by default
+    if purged is not None and purged.total:
+        log.info("%s", purged.summary())
+    return tables
 
 
 def _report(report: object) -> dict:

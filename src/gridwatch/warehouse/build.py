@@ -94,6 +94,11 @@ def build(settings: Settings, full_refresh: bool = False) -> str:
     partitions loaded since the last one. ``full_refresh`` rebuilds them from
     the whole raw layer (after a change to their SQL, or to rule out drift).
     """
+    from gridwatch.warehouse.schema import connect
+
+    # the raw tables dbt reads as sources, a warehouse from an older gridwatch included
+    # (raw.purged_identities came with gridwatch purge)
+    connect(settings.warehouse).close()
     args = ["build", "--fail-fast"]
     if full_refresh:
         args.append("--full-refresh")

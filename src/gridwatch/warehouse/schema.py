@@ -87,6 +87,12 @@ RAW_DDL = [
         raw_values json
     )""",
     CACHE_DDL,
+    # gridwatch purge: the tokenised identity of a purged push record -> its person_key
+    # (warehouse.purge; dbt's int_push_records__identified keeps the key through it)
+    """create table if not exists raw.purged_identities (
+        identity varchar primary key,
+        person_key varchar not null
+    )""",
     "create table if not exists raw.quality_results (suite varchar not null, run_date date not null, gate varchar not null, expectation varchar not null, column_name varchar, severity varchar not null, success boolean not null, observed_value varchar, validated_at timestamp not null, notes varchar, details json)",
 ]
 

@@ -47,12 +47,18 @@ push_records as (
     where person_key in (select persons_to_compute.person_key from persons_to_compute)
 ),
 
+-- one identity per person: a person whose early records were purged also holds
+-- them under a tokenised identity ('RIC:~…', gridwatch purge); the live one wins
 identities as (
-    select distinct
+    select
         person_key,
-        identity
+        coalesce(
+            any_value(identity) filter (where not contains(identity, ':~')),
+            any_value(identity)
+        ) as identity
     from {{ ref('int_push_records__identified') }}
     where person_key in (select persons_to_compute.person_key from persons_to_compute)
+    group by person_key
 ),
 
 verifications as (
@@ -65,7 +71,6 @@ verifications as (
 push_history as (
     select
         person_key,
-        any_value(identity_kind) as identity_kind,
         min(issued_at) as first_pushed_at,
         max(issued_at) as last_pushed_at,
         count(*) as push_records,
@@ -95,16 +100,16 @@ latest_terminal as (
 
 select
     push_history.person_key,
-    push_history.identity_kind,
+    split_part(identities.identity, ':', 1) as identity_kind,
     push_history.person_name,
     case
-        when push_history.identity_kind in ('RIC', 'PASSPORT', 'HKMO', 'TW', 'OTHER')
+        when split_part(identities.identity, ':', 1) in ('RIC', 'PASSPORT', 'HKMO', 'TW', 'OTHER')
             then split_part(identities.identity, ':', 2)
         else push_history.id_number
     end as id_number,
     push_history.phone,
     case
-        when push_history.identity_kind = 'RIC'
+        when split_part(identities.identity, ':', 1) = 'RIC' and not contains(identities.identity, ':~')
             then
                 case
                     when cast(substr(identities.identity, 21, 1) as integer) % 2 = 1 then 'M'
@@ -112,7 +117,7 @@ select
                 end
     end as gender,
     case
-        when push_history.identity_kind = 'RIC'
+        when split_part(identities.identity, ':', 1) = 'RIC' and not contains(identities.identity, ':~')
             then cast(substr(identities.identity, 11, 4) as integer)
     end as birth_year,
     push_history.first_pushed_at,

@@ -4,7 +4,9 @@
 --      valid identity                    -> that identity
 --   3. else a valid phone and a name     -> 'PHN:<phone>:<name>'
 --   4. else                              -> 'REC:<batch_id>:<record_no>'
--- person_key is a keyed pseudonym (HMAC-SHA256 with GRIDWATCH_PII_KEY) of it.
+-- person_key is a keyed pseudonym (HMAC-SHA256 with GRIDWATCH_PII_KEY) of it; a
+-- record whose values were purged (tokens '~…', gridwatch purge) keeps the
+-- person_key it had, from stg_raw__purged_identities.
 with
 
 push_records as (
@@ -54,24 +56,32 @@ distinct_identities as (
     select distinct identity from identified
 ),
 
+purged_identities as (
+    select * from {{ ref('stg_raw__purged_identities') }}
+),
+
 -- the keyed hash (gridwatch.dbt_plugin): once per identity, not once per record
 pseudonyms as (
     select
-        identity,
-        gw_pseudonym(identity) as person_key
+        distinct_identities.identity,
+        coalesce(purged_identities.person_key, gw_pseudonym(distinct_identities.identity))
+            as person_key
     from distinct_identities
+    left join purged_identities on distinct_identities.identity = purged_identities.identity
 ),
 
--- the order of each person's records (a window over the keys alone, then joined)
+-- the order of each person's records (a window over the keys alone, then joined);
+-- by person_key, which a purged record shares with the person's live ones
 record_sequence as (
     select
-        batch_id,
-        record_no,
+        identified.batch_id,
+        identified.record_no,
         row_number() over (
-            partition by identity
-            order by issued_at, batch_id, record_no
+            partition by pseudonyms.person_key
+            order by identified.issued_at, identified.batch_id, identified.record_no
         ) as person_record_seq
     from identified
+    inner join pseudonyms on identified.identity = pseudonyms.identity
 )
 
 select

@@ -1,0 +1,39 @@
+"""``gw_pseudonym(identity)``: the person_key HMAC (contract §7) as a temporary DuckDB macro.
+
+dbt's connections get it from the dbt-duckdb plugin (:mod:`gridwatch.warehouse.dbt_plugin`);
+the person look-up and the purge define it on their own connection with :func:`register`,
+so the three compute ``person_key`` with the same SQL. Kept free of dbt imports: the
+look-up starts in a fraction of a second.
+
+The HMAC is written in SQL (RFC 2104 over DuckDB's built-in ``sha256``) as a
+*temporary* macro: it lives only in the connection that defines it, so the key never
+reaches the warehouse file, dbt's logs or its compiled SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from duckdb import DuckDBPyConnection
+
+SHA256_BLOCK_BYTES = 64
+
+
+def hmac_pads(key: str) -> tuple[str, str]:
+    """The inner and outer padded keys of HMAC-SHA256 (RFC 2104), as hex."""
+    secret = key.encode("utf-8")
+    if len(secret) > SHA256_BLOCK_BYTES:
+        secret = hashlib.sha256(secret).digest()
+    secret = secret.ljust(SHA256_BLOCK_BYTES, b"\0")
+    inner = bytes(byte ^ 0x36 for byte in secret)
+    outer = bytes(byte ^ 0x5C for byte in secret)
+    return inner.hex(), outer.hex()
+
+
+def register(conn: DuckDBPyConnection, key: str) -> None:
+    """Define gw_pseudonym(identity) -> the first 32 hex digits of HMAC-SHA256(key, identity)."""
+    inner, outer = hmac_pads(key)
+    conn.execute(
+        "create or replace temporary macro gw_pseudonym(identity) as "
+        f"left(sha256(unhex('{outer}') || unhex(sha256(unhex('{inner}') || encode(identity)))), 32)"
+    )
