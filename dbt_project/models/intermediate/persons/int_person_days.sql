@@ -4,6 +4,7 @@
         incremental_strategy='append',
         database=target.database,
         on_schema_change='fail',
+        meta={'state_columns': ['is_backlog_at_start', 'oldest_open_issued_at', 'grid_code']},
         pre_hook="{{ delete_changed_person_days() }}"
     )
 }}
