@@ -211,6 +211,26 @@ ENT_DAILY_METRICS = [
     ),
 ]
 REASON_KIND = "split_part(reason, ':', 1)"
+GRID_METRICS = [
+    s("backlog_at_start"),
+    s("entered_backlog"),
+    s("cleared_backlog"),
+    s("backlog_persons"),
+    s("overdue_persons"),
+    ratio(
+        "burn_rate",
+        "SUM(cleared_backlog)",
+        "SUM(backlog_at_start)",
+        "日初积压清零率",
+        "当日清零人数 / 日初积压人数",
+    ),
+    s("open_under_12h"),
+    s("open_12_24h"),
+    s("open_1_2d"),
+    s("open_2_3d"),
+    s("open_over_3d"),
+    Metric("oldest_open_hours", "MAX(oldest_open_hours)", "最长积压时长（小时）", ",.1f"),
+]
 
 DATASETS: list[Dataset] = [
     Dataset(
@@ -248,6 +268,23 @@ DATASETS: list[Dataset] = [
         ),
         main_dttm_col="report_date",
         description="所选日期范围最后一天的各专项核查覆盖",
+    ),
+    Dataset(
+        "grid_daily",
+        "mart_grid_backlog_daily",
+        mart_cols("mart_grid_backlog_daily"),
+        GRID_METRICS,
+        main_dttm_col="report_date",
+        description="每日各网格积压与消化（人数；无网格的计入社区的“未分配网格”）",
+    ),
+    Dataset(
+        "grid_asof",
+        "v_grid_backlog_asof",
+        mart_cols("mart_grid_backlog_daily"),
+        GRID_METRICS,
+        sql=asof("SELECT * FROM marts.mart_grid_backlog_daily", "mart_grid_backlog_daily"),
+        main_dttm_col="report_date",
+        description="所选日期范围最后一天的各网格积压",
     ),
     Dataset(
         "backlog",
@@ -458,6 +495,7 @@ DATASETS: list[Dataset] = [
                     "mart_coverage_by_topic_daily",
                     "report_date",
                 ),
+                ("网格积压 mart_grid_backlog_daily", "mart_grid_backlog_daily", "report_date"),
                 ("卡点 mart_checkpoint_daily", "mart_checkpoint_daily", "report_date"),
                 (
                     "企业复工 mart_enterprise_resumption_daily",
@@ -1132,6 +1170,63 @@ CHECKPOINTS = Dashboard(
     ],
 )
 
+GRIDS = Dashboard(
+    "grids",
+    "网格积压",
+    "gridwatch-grids",
+    "**口径**：均为**人数**，每人按当日所在社区计入（与“核查覆盖与积压”一致），再按其最近一条"
+    "推送记录的核查网格计入网格；没有网格或网格不属于该社区的，计入该社区的“未分配网格”，"
+    "因此各网格相加等于社区和街道的积压、超时人数。日初积压 + 新增积压 − 清零 = 日末积压；"
+    "账龄按每人最早一条未核查记录至当日结束的时长。",
+    [
+        [
+            (kpi_trend("grid_kpi_backlog", "积压人数", "grid_daily", "backlog_persons"), 3, 22),
+            (kpi_trend("grid_kpi_overdue", "超时未核查人数", "grid_daily", "overdue_persons"),
+             3, 22),
+            (kpi_total("grid_kpi_entered", "新增积压人数", "grid_daily", "entered_backlog"), 3, 22),
+            (kpi_total("grid_kpi_cleared", "清零人数", "grid_daily", "cleared_backlog"), 3, 22),
+        ],
+        [
+            (timeseries("grid_burndown", "积压消化趋势", "grid_daily",
+                        ["backlog_at_start", "entered_backlog", "cleared_backlog",
+                         "backlog_persons"],
+                        description="每日：日初积压、新增、清零、日末积压"), 6, 50),
+            (timeseries("grid_aging_trend", "积压账龄趋势", "grid_daily",
+                        ["open_under_12h", "open_12_24h", "open_1_2d", "open_2_3d",
+                         "open_over_3d"], viz="echarts_timeseries_bar", stack=True,
+                        description="日末积压人数，按最早未核查记录的时长"), 6, 50),
+        ],
+        [
+            (timeseries("grid_by_community", "各社区积压与清零（每日）", "grid_daily",
+                        ["backlog_persons", "cleared_backlog"], groupby=["community_name"],
+                        description="每个社区两条线：日末积压人数与当日清零人数；"
+                        "用“社区”筛选器查看单个社区"), 12, 60),
+        ],
+        [
+            (table("grid_oldest", "积压最久的网格", "grid_asof",
+                   ["street_name", "community_name", "grid_name"],
+                   ["oldest_open_hours", "backlog_persons", "overdue_persons", "open_over_3d",
+                    "open_2_3d", "open_1_2d"],
+                   sort_by="oldest_open_hours", row_limit=200,
+                   filters=[where("backlog_persons > 0")],
+                   description="所选日期范围最后一天仍有积压的网格，按最长积压时长排序"), 12, 55),
+        ],
+        [
+            (table("grid_burn_by_grid", "各网格积压消化（所选日期范围）", "grid_daily",
+                   ["street_name", "community_name", "grid_name"],
+                   ["entered_backlog", "cleared_backlog", "burn_rate", "overdue_persons"],
+                   sort_by="entered_backlog", row_limit=500,
+                   description="新增、清零为所选日期范围内合计；清零率 = 清零人数 / 日初积压人数"
+                   "（各日合计）；超时人数为各日合计"), 12, 55),
+        ],
+    ],
+    [
+        DATE_FILTER,
+        *area_filters("grid_daily"),
+        Filter("NATIVE_FILTER-grid", "网格", "grid_name", "grid_daily", "NATIVE_FILTER-community"),
+    ],
+)
+
 PIPELINE = Dashboard(
     "pipeline",
     "数据管道健康",
@@ -1270,8 +1365,18 @@ STREET_VIEWS = [
             ),
         ],
     ),
+    street_view(
+        GRIDS,
+        [
+            DATE_FILTER,
+            community_filter("grid_daily"),
+            Filter(
+                "NATIVE_FILTER-grid", "网格", "grid_name", "grid_daily", "NATIVE_FILTER-community"
+            ),
+        ],
+    ),
 ]
-DASHBOARDS = [COVERAGE, ENTERPRISE, CHECKPOINTS, PIPELINE, *STREET_VIEWS]
+DASHBOARDS = [COVERAGE, ENTERPRISE, CHECKPOINTS, GRIDS, PIPELINE, *STREET_VIEWS]
 
 
 def _charts() -> list[Chart]:

@@ -28,7 +28,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DASHBOARDS = ["gridwatch-coverage", "gridwatch-enterprise", "gridwatch-checkpoints",
-              "gridwatch-pipeline"]  # fmt: skip
+              "gridwatch-grids", "gridwatch-pipeline"]  # fmt: skip
 TARGET_P95 = 1.0
 
 

@@ -46,25 +46,35 @@
   before they became incremental by person. A warehouse still holding such a
   copy (without the input_fingerprint column the incremental runs compare) gets
   it dropped by this on-run-start hook, so the next build starts them afresh.
+  Likewise an incremental model that lists `state_columns` in its meta (columns
+  added to its state since, e.g. int_person_days) is dropped when its table
+  lacks one of them: appending to it would fail (on_schema_change='fail').
 #}
 {% macro drop_person_state_without_fingerprints() %}
     {%- if execute -%}
         {%- for node in graph.nodes.values()
             if node.resource_type == 'model'
-            and node.config.materialized == 'incremental'
-            and 'input_fingerprint' in node.columns -%}
-            {%- set columns = run_query(
-                "select column_name from information_schema.columns"
-                ~ " where table_catalog = '" ~ target.database ~ "'"
-                ~ " and table_schema = '" ~ node.schema ~ "'"
-                ~ " and table_name = '" ~ node.alias ~ "'"
-            ).columns[0].values() | list -%}
-            {%- if columns and 'input_fingerprint' not in columns -%}
-                {#- through the adapter, so dbt's relation cache forgets it too -#}
-                {%- do adapter.drop_relation(api.Relation.create(
-                    database=target.database, schema=node.schema, identifier=node.alias, type='table'
-                )) -%}
-                {{ log("dropped " ~ node.alias ~ ", built before it was incremental by person", info=true) }}
+            and node.config.materialized == 'incremental' -%}
+            {%- if 'input_fingerprint' in node.columns -%}
+                {%- set required = ['input_fingerprint'] -%}
+            {%- else -%}
+                {%- set required = (node.config.meta or {}).get('state_columns') or [] -%}
+            {%- endif -%}
+            {%- if required -%}
+                {%- set columns = run_query(
+                    "select column_name from information_schema.columns"
+                    ~ " where table_catalog = '" ~ target.database ~ "'"
+                    ~ " and table_schema = '" ~ node.schema ~ "'"
+                    ~ " and table_name = '" ~ node.alias ~ "'"
+                ).columns[0].values() | list -%}
+                {%- set missing = required | reject('in', columns) | list -%}
+                {%- if columns and missing -%}
+                    {#- through the adapter, so dbt's relation cache forgets it too -#}
+                    {%- do adapter.drop_relation(api.Relation.create(
+                        database=target.database, schema=node.schema, identifier=node.alias, type='table'
+                    )) -%}
+                    {{ log("dropped " ~ node.alias ~ ", built without " ~ missing | join(", "), info=true) }}
+                {%- endif -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}

@@ -47,15 +47,17 @@ DASHBOARDS = {
     "gridwatch-coverage": "核查覆盖与积压",
     "gridwatch-enterprise": "企业复工复产",
     "gridwatch-checkpoints": "卡点",
+    "gridwatch-grids": "网格积压",
     "gridwatch-pipeline": "数据管道健康",
 }
-# The street leader's views of the three business dashboards (no city-wide charts).
+# The street leader's views of the four business dashboards (no city-wide charts).
 STREET_VIEWS = {
     "gridwatch-coverage-street": "核查覆盖与积压（本街道）",
     "gridwatch-enterprise-street": "企业复工复产（本街道）",
     "gridwatch-checkpoints-street": "卡点（本街道）",
+    "gridwatch-grids-street": "网格积压（本街道）",
 }
-EXPECTED_COUNTS = {"databases": 1, "datasets": 20, "charts": 50, "dashboards": 7}
+EXPECTED_COUNTS = {"databases": 1, "datasets": 22, "charts": 59, "dashboards": 9}
 
 _missing = [str(p) for p in (PY, CHROMIUM) if not p.exists()]
 if _missing and os.environ.get("CI"):

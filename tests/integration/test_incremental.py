@@ -230,3 +230,42 @@ def test_person_level_models_follow_identity_links_and_reference_changes(tmp_pat
     )
     assert streets == "440307012"
     assert_equals_full_refresh(settings, tmp_path, "link-4")
+
+    # 5. an attempt on 王五's open record names a grid of 平湖社区: the grid mart counts
+    # 王五 there (int_person_days carries the grid)
+    write(
+        landing / "verification" / DAY2.isoformat() / "v.csv",
+        "批次号,序号,核查时间,核查社区,网格,核查方式,核查结果\n"
+        "B1,2,2021-08-03 11:00:00,平湖社区,440307011001-01,电话,未联系上\n",
+    )
+    load_and_build(settings, [DAY2])
+    assert grid_backlog(settings, DAY2) == [("440307011001-01", 1), ("_UNASSIGNED", 3)]
+    assert_equals_full_refresh(settings, tmp_path, "grid-1")
+
+    # 6. the reference moves that grid to another community, which changes no person's
+    # inputs: 王五 now counts under 平湖社区's 未分配网格 line
+    grids = reference / "grids.csv"
+    grids.write_text(
+        grids.read_text(encoding="utf-8").replace(
+            "440307011001-01,平湖社区第1网格,440307011001",
+            "440307011001-01,平湖社区第1网格,440307011002",
+        ),
+        encoding="utf-8",
+    )
+    load_and_build(settings, [DAY2])
+    assert grid_backlog(settings, DAY2) == [("_UNASSIGNED", 4)]
+    assert_equals_full_refresh(settings, tmp_path, "grid-2")
+
+
+def grid_backlog(settings, day: dt.date) -> list[tuple]:
+    """(grid_code, backlog_persons) of 平湖社区's rows of mart_grid_backlog_daily on ``day``."""
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return con.execute(
+            "select grid_code, backlog_persons from marts.mart_grid_backlog_daily "
+            "where report_date = ? and community_code = '440307011001' and backlog_persons > 0 "
+            "order by all",
+            [day],
+        ).fetchall()
+    finally:
+        con.close()

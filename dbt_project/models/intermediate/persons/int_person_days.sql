@@ -3,6 +3,8 @@
         materialized='incremental',
         incremental_strategy='append',
         database=target.database,
+        on_schema_change='fail',
+        meta={'state_columns': ['is_backlog_at_start', 'oldest_open_issued_at', 'grid_code']},
         pre_hook="{{ delete_changed_person_days() }}"
     )
 }}
@@ -13,7 +15,11 @@
 --   verified / managed: a terminal / MANAGED verification by end of D;
 --   under management: the latest terminal verification by end of D is MANAGED
 --              with a measure other than NONE that has not ended before D;
---   backlog / overdue: a record open at end of D (and past its deadline).
+--   backlog / overdue: a record open at end of D (and past its deadline);
+--   backlog at start: a record open at the start of D (the end of D - 1);
+--   grid: grid(r) of that latest record (mart_grid_backlog_daily checks it
+--              lies in the community against the reference of the build);
+--   oldest open: issued_at of the oldest record open at end of D.
 -- Incremental: a person whose int_person_fingerprints fingerprint changed (or
 -- who is new) gets every report date computed again; everyone else gets the
 -- report dates after the last one held. The pre-hook deletes the rows of
@@ -87,6 +93,7 @@ latest_record_spans as (
         person_key,
         street_code,
         community_code,
+        grid_code,
         issue_date,
         lead(issue_date) over (
             partition by person_key order by person_record_seq
@@ -98,7 +105,8 @@ person_communities as (
     select
         person_report_dates.*,
         latest_record_spans.street_code,
-        latest_record_spans.community_code
+        latest_record_spans.community_code,
+        latest_record_spans.grid_code
     from person_report_dates
     inner join latest_record_spans
         on
@@ -156,12 +164,18 @@ under_management_days as (
         )
 ),
 
--- A record is open at the end of D for D in [issue_date, satisfied date).
-open_record_days as (
+-- A record is open at the end of D for D in [issue_date, satisfied date), and
+-- at the start of D (the end of D - 1) for D in (issue_date, satisfied date]:
+-- the join keeps the days a record is open at either end.
+record_days as (
     select
         person_report_dates.person_key,
         person_report_dates.report_date,
-        bool_or(push_records.deadline_at < person_report_dates.end_of_day) as is_overdue
+        push_records.issued_at,
+        push_records.deadline_at < person_report_dates.end_of_day as is_past_deadline,
+        push_records.issued_at < person_report_dates.end_of_day - interval 1 day as is_open_at_start,
+        push_records.satisfied_at is null
+        or push_records.satisfied_at >= person_report_dates.end_of_day as is_open_at_end
     from person_report_dates
     inner join push_records
         on
@@ -169,9 +183,19 @@ open_record_days as (
             and person_report_dates.end_of_day > push_records.issued_at
             and (
                 push_records.satisfied_at is null
-                or person_report_dates.end_of_day <= push_records.satisfied_at
+                or person_report_dates.end_of_day - interval 1 day <= push_records.satisfied_at
             )
-    group by person_report_dates.person_key, person_report_dates.report_date
+),
+
+open_record_days as (
+    select
+        person_key,
+        report_date,
+        min(issued_at) filter (where is_open_at_end) as oldest_open_issued_at,
+        coalesce(bool_or(is_open_at_end and is_past_deadline), false) as is_overdue,
+        bool_or(is_open_at_start) as is_backlog_at_start
+    from record_days
+    group by person_key, report_date
 )
 
 select
@@ -187,8 +211,11 @@ select
         verification_milestones.first_managed_date <= person_communities.report_date, false
     ) as is_managed,
     under_management_days.person_key is not null as is_under_management,
-    open_record_days.person_key is not null as is_backlog,
+    open_record_days.oldest_open_issued_at is not null as is_backlog,
     coalesce(open_record_days.is_overdue, false) as is_overdue,
+    coalesce(open_record_days.is_backlog_at_start, false) as is_backlog_at_start,
+    open_record_days.oldest_open_issued_at,
+    person_communities.grid_code,
     person_communities.person_fingerprint
 from person_communities
 left join verification_milestones
