@@ -103,8 +103,9 @@ lint: setup ## ruff (Python) and sqlfluff (dbt SQL)
 	$(VENV)/bin/ruff format --check src dags tests benchmarks
 	cd dbt_project && $(VENV)/bin/sqlfluff lint models tests  # macros are SQL fragments, linted where models render them
 
-bench: setup ## Benchmarks (ratios measured in one run): ingest vs baselines, orchestration overhead, dbt growth (street, 30 days)
+bench: setup ## Benchmarks (ratios measured in one run): ingest vs baselines, a corrected re-delivery's diff vs its re-load, orchestration overhead, dbt growth (street, 30 days)
 	$(PY) -m benchmarks.ingest
+	$(PY) -m benchmarks.changes
 	$(PY) -m benchmarks.pipeline
 
 bench-city: setup ## Daily-run and dbt build growth on the city preset, day 2 / 30 / 60 (~45 min, ~40 GB free disk; BENCH_DIR keeps the files)

@@ -2,45 +2,19 @@
 
 ``person_key`` is HMAC-SHA256 of the identity string (contract §7) under
 GRIDWATCH_PII_KEY, so a pseudonym cannot be recomputed, or reversed by trying
-every ID number, without the key.
-
-The HMAC is written in SQL (RFC 2104 over DuckDB's built-in ``sha256``) as a
-*temporary* macro: it runs vectorised inside DuckDB (a Python UDF cost a call
-per identity, about a second per build on the city preset), and a temporary
-macro lives only in the connection that defines it, so the key never reaches
-the warehouse file, dbt's logs or its compiled SQL.
+every ID number, without the key. The macro itself: :mod:`gridwatch.warehouse.pseudonym`
+(a Python UDF cost a call per identity, about a second per build on the city preset).
 """
 
 from __future__ import annotations
-
-import hashlib
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
 from gridwatch.config import pii_key
+from gridwatch.warehouse.pseudonym import hmac_pads, register
 
-SHA256_BLOCK_BYTES = 64
-
-
-def hmac_pads(key: str) -> tuple[str, str]:
-    """The inner and outer padded keys of HMAC-SHA256 (RFC 2104), as hex."""
-    secret = key.encode("utf-8")
-    if len(secret) > SHA256_BLOCK_BYTES:
-        secret = hashlib.sha256(secret).digest()
-    secret = secret.ljust(SHA256_BLOCK_BYTES, b"\0")
-    inner = bytes(byte ^ 0x36 for byte in secret)
-    outer = bytes(byte ^ 0x5C for byte in secret)
-    return inner.hex(), outer.hex()
-
-
-def register(conn: DuckDBPyConnection, key: str) -> None:
-    """Define gw_pseudonym(identity) -> the first 32 hex digits of HMAC-SHA256(key, identity)."""
-    inner, outer = hmac_pads(key)
-    conn.execute(
-        "create or replace temporary macro gw_pseudonym(identity) as "
-        f"left(sha256(unhex('{outer}') || unhex(sha256(unhex('{inner}') || encode(identity)))), 32)"
-    )
+__all__ = ["Plugin", "hmac_pads", "register"]
 
 
 class Plugin(BasePlugin):
