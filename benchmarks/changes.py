@@ -116,7 +116,8 @@ def main() -> None:
             continue
         first, load_seconds = _timed(lambda feed=feed: load_partition(con, landing, feed, DAY))
         rows = sum(f.rows_loaded for f in first.files)
-        _, same_seconds = _timed(lambda feed=feed: load_partition(con, landing, feed, DAY))
+        same, same_seconds = _timed(lambda feed=feed: load_partition(con, landing, feed, DAY))
+        assert same.diff_seconds is None, "a re-load with unchanged files runs no diff"
         by_size = sorted(files, key=lambda f: -f.stat().st_size)
         next(f for f in by_size if correct(feed, f))
         result, reload_seconds = _timed(lambda feed=feed: load_partition(con, landing, feed, DAY))

@@ -90,31 +90,54 @@ def _keyed_sql(feed: Feed, old: str, new: str) -> str:
     """
 
 
-def _whole_row_sql(feed: Feed, old: str, new: str) -> str:
+def _whole_row_changes(
+    con: duckdb.DuckDBPyConnection, feed: Feed, old: str, new: str, params: list
+) -> str:
+    """The change rows of a feed without a natural key, as a SELECT over ``gw_changed``.
+
+    Every row is reduced to two 64-bit hashes of its values first (a wide GROUP BY of
+    the city's ~5M checkpoint rows would not fit the loader's memory), the rows of each
+    (hash, hash) are counted on both sides, and only the few whose counts differ are
+    read again, for their file and their keyed hash.
+    """
     values = compared_columns(feed)
-    columns = ", ".join(values)
-    counted = (
-        "select {columns}, count(*) as n, min(file_name) as file_name from ({rows}) group by all"
+    hashes = f"hash({', '.join(values)}) as h1, hash({', '.join(reversed(values))}, 'gw') as h2"
+    con.execute(
+        f"""create or replace temp table gw_changed as
+            select h1, h2, cast(count_if(side = 'o') as bigint) as old_n,
+                cast(count_if(side = 'n') as bigint) as new_n
+            from (
+                select 'o' as side, {hashes} from ({old})
+                union all
+                select 'n' as side, {hashes} from ({new})
+            )
+            group by h1, h2
+            having old_n <> new_n""",
+        params,
     )
-    on = " and ".join(f"o.{c} is not distinct from n.{c}" for c in values)
-    row = "struct_pack(" + ", ".join(f"{c} := coalesce(n.{c}, o.{c})" for c in values) + ")"
+    row = "struct_pack(" + ", ".join(f"{c} := {c}" for c in values) + ")"
+    changed_rows = (
+        f"select h1, h2, min(file_name) as file_name, "
+        f"min(cast(to_json({row}) as varchar)) as row_text from ("
+        f"select {hashes}, * from ({old}) union all by name select {hashes}, * from ({new})"
+        ") semi join gw_changed using (h1, h2) group by h1, h2"
+    )
     return f"""
         select
             file_name,
             change,
-            'row:' || hash_ || case when occurrence > 1 then '#' || occurrence else '' end as key,
+            'row:' || gw_pseudonym(row_text)
+                || case when occurrence > 1 then '#' || occurrence else '' end as key,
             cast(null as varchar) as changed_columns
         from (
             select
-                coalesce(n.file_name, o.file_name) as file_name,
-                case when coalesce(n.n, 0) > coalesce(o.n, 0) then 'added' else 'removed' end
-                    as change,
-                gw_pseudonym(cast(to_json({row}) as varchar)) as hash_,
-                unnest(range(least(coalesce(o.n, 0), coalesce(n.n, 0)) + 1,
-                             greatest(coalesce(o.n, 0), coalesce(n.n, 0)) + 1)) as occurrence
-            from ({counted.format(columns=columns, rows=old)}) as o
-            full outer join ({counted.format(columns=columns, rows=new)}) as n on {on}
-            where coalesce(n.n, 0) <> coalesce(o.n, 0)
+                r.file_name,
+                r.row_text,
+                case when c.new_n > c.old_n then 'added' else 'removed' end as change,
+                unnest(range(least(c.old_n, c.new_n) + 1, greatest(c.old_n, c.new_n) + 1))
+                    as occurrence
+            from gw_changed as c
+            join ({changed_rows}) as r using (h1, h2)
         )
     """
 
@@ -144,11 +167,12 @@ def record_changes(
         diff = _keyed_sql(feed, old, new)
     else:
         register(con, pii_key())
-        diff = _whole_row_sql(feed, old, new)
+        diff = _whole_row_changes(con, feed, old, new, params)
     (count,) = con.execute(
         f"""insert into {TABLE}
             (feed, delivery_date, loaded_at, file_name, change, key, changed_columns)
             select ?, ?, ?, file_name, change, key, changed_columns from ({diff})""",
         [feed.name, day, loaded_at, *params],
     ).fetchone()
+    con.execute("drop table if exists gw_changed")
     return count, time.perf_counter() - start
