@@ -144,6 +144,8 @@ def test_a_corrected_checkpoint_log_is_compared_by_whole_rows(env):
     deliver(
         env, "checkpoint", "gate.csv", [CHECKPOINT_HEADER, *rows, checkpoint_row(code, 2, "36.6")]
     )
+    # another gate's log, the same in both deliveries: its rows are not compared
+    deliver(env, "checkpoint", "gate2.csv", [CHECKPOINT_HEADER, checkpoint_row(code, 5, "36.4")])
     load(env, "checkpoint")
     # corrected: the repeat removed, the second temperature fixed (a remove + an add)
     deliver(

@@ -356,10 +356,12 @@ def _replace_partition(
                 [item.result.file_name for item in loaded],
             )
         # what this re-load changes, while the old rows are still there (issue #22)
-        digests = [r.sha256 for r in results if r.status == "LOADED"]
-        if is_reload(con, feed, day, digests):
+        files = {r.file_name: r.sha256 for r in results if r.status == "LOADED"}
+        if is_reload(con, feed, day, list(files.values())):
             new_rows = _final_select(feed) if loaded else None
-            changes, diff_seconds = record_changes(con, feed, day, new_rows, [day], loaded_at)
+            changes, diff_seconds = record_changes(
+                con, feed, day, new_rows, [day], loaded_at, files
+            )
         for table in (f"raw.{feed.name}", "raw.quarantine", "raw.load_log"):
             where = "delivery_date = ?" + ("" if table == f"raw.{feed.name}" else " and feed = ?")
             params = [day] if table == f"raw.{feed.name}" else [day, feed.name]
