@@ -188,3 +188,37 @@ def test_the_mart_and_status_show_the_changes(env):
     (line,) = [x for x in done.stdout.splitlines() if "reloaded at" in x]
     assert line.startswith(f"push_list {DAY} reloaded at ")
     assert line.endswith(": 1 added, 1 removed, 1 changed (columns: deadline_hours, phone)")
+
+
+def test_the_demo_correction_changes_four_records(tmp_path):
+    """`make demo` re-delivers the generator's corrected push list and re-runs its date."""
+    from gridwatch_generator import corrections, generate
+
+    out = tmp_path / "generated"
+    generate("mini", 5, 7, out)
+    written = corrections.write(out)
+    assert written is not None
+    assert corrections.write(out) == written  # deterministic: the same file, the same change
+    settings = make_settings(tmp_path, landing=out / "landing", reference=out / "reference")
+    day = dt.date.fromisoformat(written["delivery_date"])
+    con = connect(settings.warehouse)
+    try:
+        load_reference(con, settings.reference_dir)
+        load_partition(con, settings.landing_dir, "push_list", day)
+        assert corrections.apply(out) == written
+        result = load_partition(con, settings.landing_dir, "push_list", day)
+        found = con.execute(
+            "select change, changed_columns from raw.delivery_changes order by all"
+        ).fetchall()
+    finally:
+        con.close()
+    assert result.changes == 4
+    assert found == [
+        ("added", None),
+        ("changed", "deadline_hours"),
+        ("changed", "phone"),
+        ("removed", None),
+    ]
+    # the next generator run owns the correction: it is replaced, nothing refused
+    generate("mini", 2, 7, out)
+    assert not (out / written["path"]).exists()
