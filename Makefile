@@ -64,6 +64,7 @@ pipeline-setup: $(VENV)/.synced $(AIRFLOW_DB_STAMP) ## Only the pipeline's envir
 generate: $(VENV)/.synced ## Generate a synthetic delivery (DEMO_PRESET, DEMO_DAYS) into data/generated
 	$(PY) -m gridwatch.cli generate --preset $(DEMO_PRESET) --days $(DEMO_DAYS) \
 	  --start $(DEMO_START) --seed 7 --out $(ROOT)/data/generated
+	$(PY) -m gridwatch_generator.corrections write $(ROOT)/data/generated
 
 backfill: pipeline-setup ## Run each date START..END in order through Airflow, one line per date; a failed date does not stop it; lists failed dates
 	@test -n "$(START)" -a -n "$(END)" || (echo "usage: make backfill START=YYYY-MM-DD END=YYYY-MM-DD"; exit 2)
@@ -84,6 +85,10 @@ demo: export GRIDWATCH_SCHEDULE_END := $(DEMO_END)
 demo: setup generate airflow-up ## Set up, generate a street for two weeks, run it through the scheduler, start Superset, print where to look
 	@echo "Running $(DEMO_START)..$(DEMO_END) through the Airflow scheduler, one date after the other (1–2 min a date on 2 cores; the two dates built to fail are named as such):"
 	$(PY) -m gridwatch.ops.orchestrate backfill $(DEMO_START) $(DEMO_END)
+	@echo "A sender corrects a file of an earlier date: re-delivering it and re-running that date (what changed: make status, mart_delivery_changes):"
+	date=$$($(PY) -m gridwatch_generator.corrections apply $(ROOT)/data/generated) && \
+	  $(PY) -m gridwatch.ops.orchestrate rerun $$date && \
+	  { $(PY) -m gridwatch.cli status --date $$date | grep "reloaded at" || true; }
 	$(MAKE) --no-print-directory dashboards superset-up
 	@echo
 	@echo "Airflow:   http://127.0.0.1:$${AIRFLOW_PORT:-8080}/   user admin, password in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
@@ -103,8 +108,9 @@ lint: setup ## ruff (Python) and sqlfluff (dbt SQL)
 	$(VENV)/bin/ruff format --check src dags tests benchmarks
 	cd dbt_project && $(VENV)/bin/sqlfluff lint models tests  # macros are SQL fragments, linted where models render them
 
-bench: setup ## Benchmarks (ratios measured in one run): ingest vs baselines, orchestration overhead, dbt growth (street, 30 days)
+bench: setup ## Benchmarks (ratios measured in one run): ingest vs baselines, a corrected re-delivery's diff vs its re-load, orchestration overhead, dbt growth (street, 30 days)
 	$(PY) -m benchmarks.ingest
+	$(PY) -m benchmarks.changes
 	$(PY) -m benchmarks.pipeline
 	BENCH_PRESET=district BENCH_DAYS=3 $(PY) -m benchmarks.report
 

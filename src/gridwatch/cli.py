@@ -316,6 +316,40 @@ def _status_rows(settings: Settings, day: dt.date | None) -> list[tuple]:
         con.close()
 
 
+def _change_lines(settings: Settings, day: dt.date | None) -> list[str]:
+    """One line per re-load that changed records: counts and changed columns (issue #22)."""
+    import duckdb
+
+    from gridwatch.warehouse.schema import connect
+
+    where, params = ("where delivery_date = ?", [day]) if day else ("", [])
+    try:
+        con, table = connect(settings.warehouse, read_only=True), "raw.delivery_changes"
+    except duckdb.IOException:  # being written: the last publish's mart, as for the table
+        if not settings.serving.exists():
+            return []
+        con = duckdb.connect(str(settings.serving), read_only=True)
+        table = "marts.mart_delivery_changes"
+    try:
+        rows = con.execute(
+            f"""select feed, delivery_date, loaded_at, count_if(change = 'added'),
+                    count_if(change = 'removed'), count_if(change = 'changed'),
+                    list_sort(list_distinct(flatten(list(string_split(changed_columns, ', '))
+                        filter (where changed_columns is not null))))
+                from {table} {where} group by all order by delivery_date, feed, loaded_at""",
+            params,
+        ).fetchall()
+    except duckdb.CatalogException:  # a serving file published before the mart existed
+        return []
+    finally:
+        con.close()
+    return [
+        f"{feed} {date} reloaded at {at}: {added} added, {removed} removed, {changed} changed"
+        + (f" (columns: {', '.join(columns)})" if columns else "")
+        for feed, date, at, added, removed, changed, columns in rows
+    ]
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     settings = _existing_warehouse(Settings.from_env())
     rows = _status_rows(settings, args.date)
@@ -327,6 +361,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         cells[-1] = cells[-1][:90]
         table.add_row(*cells)
     console.print(table)
+    for line in _change_lines(settings, args.date):
+        console.print(line, markup=False, highlight=False)
     rejected = [r for r in rows if r[3] == "REJECTED"]
     if rejected:
         days = sorted({r[1] for r in rejected})

@@ -55,6 +55,8 @@ class Manifest:
     reference: dict[str, int] = field(default_factory=dict)  # file -> data rows
     files: list[FileEntry] = field(default_factory=list)
     stats: dict[str, dict[str, int]] = field(default_factory=dict)  # feed -> date -> rows
+    # corrected re-deliveries written after the run (gridwatch_generator.corrections)
+    corrections: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, entry: FileEntry) -> FileEntry:
         self.files.append(entry)

@@ -16,7 +16,7 @@ from typing import TextIO
 
 MANIFEST_NAME = "manifest.json"
 IN_PROGRESS_NAME = "generate.in-progress"
-OWNED_FOLDERS = ("landing", "reference")
+OWNED_FOLDERS = ("landing", "reference", "corrections")
 _HEADER = (
     "# gridwatch generate is writing (or was interrupted writing) this folder.\n"
     "# Files it wrote so far, each listed before it was written; the next run deletes them.\n"
@@ -63,7 +63,7 @@ class OutputLog:
 
 
 def _safe(rel: str) -> str | None:
-    """``rel`` if it names a file inside landing/ or reference/ (never outside the folder)."""
+    """``rel`` if it names a file inside an owned folder (never outside the output folder)."""
     p = PurePosixPath(rel)
     if p.is_absolute() or ".." in p.parts or len(p.parts) < 2:
         return None
@@ -74,6 +74,7 @@ def _manifest_paths(path: Path) -> set[str]:
     data = json.loads(path.read_text(encoding="utf-8"))
     listed = [f["path"] for f in data.get("files", [])]
     listed += [f"reference/{name}" for name in data.get("reference", {})]
+    listed += [c["path"] for c in data.get("corrections", [])]
     return {p for p in map(_safe, listed) if p}
 
 

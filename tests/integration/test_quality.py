@@ -314,9 +314,17 @@ def test_the_example_d4_is_stopped_by_its_rejected_file(wh):
 # --- crafted bad marts -----------------------------------------------------------------
 
 
+# marts the worked example leaves empty (it re-delivers nothing): one plausible row to break
+SEED_ROWS = {
+    "mart_delivery_changes": "('push_list', date '2021-08-03', 'list.csv', "
+    "timestamp '2021-08-04 23:30:00', 'changed', 'SZ-0803-01 | 1', 'phone')",
+}
+
+
 def _break_mart(settings: Settings, mart: str) -> None:
     one = f"from marts.{mart} limit 1"
-    statements = [f"insert into marts.{mart} select * {one}"]  # a duplicate key
+    statements = [f"insert into marts.{mart} values {SEED_ROWS[mart]}"] if mart in SEED_ROWS else []
+    statements += [f"insert into marts.{mart} select * {one}"]  # a duplicate key
     statements += [
         f"insert into marts.{mart} select * replace (null as {c}) {one}" for c in MART_KEYS[mart]
     ]

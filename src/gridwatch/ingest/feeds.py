@@ -35,6 +35,9 @@ class Feed:
     name: str
     title: str
     columns: tuple[Column, ...]
+    # The columns that identify a row (contract §5); empty: no natural key, a row is
+    # identified by its whole content (what a corrected re-delivery is compared by).
+    key: tuple[str, ...] = ()
 
     @property
     def required(self) -> tuple[Column, ...]:
@@ -85,6 +88,7 @@ PUSH_LIST = Feed(
         Column("reason", ("推送原因", "风险原因")),
         Column("arrived_at", ("抵达时间", "抵深时间"), "timestamp"),
     ),
+    key=("batch_id", "record_no"),
 )
 
 VERIFICATION = Feed(
@@ -143,6 +147,8 @@ VERIFICATION = Feed(
             values=_enum(("阴性", "NEGATIVE"), ("阳性", "POSITIVE"), ("待出", "PENDING")),
         ),
     ),
+    # rows repeating one another in these count once (§5)
+    key=("batch_id", "record_no", "verified_at", "outcome"),
 )
 
 CHECKPOINT = Feed(
@@ -185,6 +191,8 @@ CHECKPOINT = Feed(
             ),
         ),
     ),
+    # no natural key: an event is its whole row (the same pass may be logged twice)
+    key=(),
 )
 
 ENTERPRISE_FILING = Feed(
@@ -236,6 +244,8 @@ ENTERPRISE_FILING = Feed(
             values={"通过": "true", "不通过": "false", "true": "true", "false": "false"},
         ),
     ),
+    # an event of a filing's history; repeats in these count once (§5)
+    key=("filing_id", "event", "event_time"),
 )
 
 FEEDS: dict[str, Feed] = {

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from gridwatch.ingest.changes import is_reload, record_changes
 from gridwatch.ingest.feeds import FEEDS, Feed
 from gridwatch.ingest.files import FileRejected, PreparedPart, prepare
 from gridwatch.ingest.landing import Entry, StagingError, partition_entries, stage_copy, staging_dir
@@ -50,6 +51,8 @@ class PartitionResult:
     delivery_date: dt.date
     files: list[FileResult]
     folder_exists: bool = True  # False: no <feed>/<date>/ folder in the landing area
+    changes: int = 0  # rows this re-load added to raw.delivery_changes
+    diff_seconds: float | None = None  # what comparing it with the load before took
 
     @property
     def rejected(self) -> list[FileResult]:
@@ -326,10 +329,10 @@ def load_partition(
                     item.result.rows_quarantined += rows
         for result in results:
             result.rows_loaded = result.rows_read - result.rows_quarantined
-        _replace_partition(con, feed, day, results, loaded)
+        changes, diff_seconds = _replace_partition(con, feed, day, results, loaded)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return PartitionResult(feed_name, day, results, folder_exists)
+    return PartitionResult(feed_name, day, results, folder_exists, changes, diff_seconds)
 
 
 def _replace_partition(
@@ -338,15 +341,13 @@ def _replace_partition(
     day: dt.date,
     results: list[FileResult],
     loaded: list[_Loaded],
-) -> None:
+) -> tuple[int, float | None]:
+    """Swap the partition in; returns the change rows recorded and the diff's seconds."""
     columns = ", ".join(c.split()[0] for c in raw_columns(feed))
     loaded_at = dt.datetime.now().replace(microsecond=0)
+    changes, diff_seconds = 0, None
     con.execute("begin transaction")
     try:
-        for table in (f"raw.{feed.name}", "raw.quarantine", "raw.load_log"):
-            where = "delivery_date = ?" + ("" if table == f"raw.{feed.name}" else " and feed = ?")
-            params = [day] if table == f"raw.{feed.name}" else [day, feed.name]
-            con.execute(f"delete from {table} where {where}", params)
         if loaded:
             names = ", ".join(f"({item.index}, ?)" for item in loaded)
             con.execute(
@@ -354,6 +355,18 @@ def _replace_partition(
                 "as f(file_index, file_name)",
                 [item.result.file_name for item in loaded],
             )
+        # what this re-load changes, while the old rows are still there (issue #22)
+        files = {r.file_name: r.sha256 for r in results if r.status == "LOADED"}
+        if is_reload(con, feed, day, list(files.values())):
+            new_rows = _final_select(feed) if loaded else None
+            changes, diff_seconds = record_changes(
+                con, feed, day, new_rows, [day], loaded_at, files
+            )
+        for table in (f"raw.{feed.name}", "raw.quarantine", "raw.load_log"):
+            where = "delivery_date = ?" + ("" if table == f"raw.{feed.name}" else " and feed = ?")
+            params = [day] if table == f"raw.{feed.name}" else [day, feed.name]
+            con.execute(f"delete from {table} where {where}", params)
+        if loaded:
             con.execute(f"insert into raw.{feed.name} ({columns}) {_final_select(feed)}", [day])
         for item in loaded:
             if item.result.rows_quarantined:
@@ -392,6 +405,7 @@ def _replace_partition(
             con.execute(f"drop table if exists {item.stage}")
         con.execute(f"drop table if exists {NORM}")
         con.execute("drop table if exists gw_files")
+    return changes, diff_seconds
 
 
 def _rollback(con: duckdb.DuckDBPyConnection, exc: Exception, feed: Feed, day: dt.date) -> None:

@@ -2,14 +2,8 @@
 
 ``person_key`` is HMAC-SHA256 of the identity string (contract §7) under
 GRIDWATCH_PII_KEY, so a pseudonym cannot be recomputed, or reversed by trying
-every ID number, without the key.
-
-The HMAC is written in SQL (RFC 2104 over DuckDB's built-in ``sha256``) as a
-*temporary* macro (:mod:`gridwatch.warehouse.pseudonym`, which the person look-up
-and the purge use too): it runs vectorised inside DuckDB (a Python UDF cost a call
-per identity, about a second per build on the city preset), and a temporary
-macro lives only in the connection that defines it, so the key never reaches
-the warehouse file, dbt's logs or its compiled SQL.
+every ID number, without the key. The macro itself: :mod:`gridwatch.warehouse.pseudonym`
+(a Python UDF cost a call per identity, about a second per build on the city preset).
 """
 
 from __future__ import annotations

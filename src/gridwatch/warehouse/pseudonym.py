@@ -1,12 +1,12 @@
-"""``gw_pseudonym(identity)``: the person_key HMAC (contract §7) as a temporary DuckDB macro.
+"""``gw_pseudonym(text)``: HMAC-SHA256 under GRIDWATCH_PII_KEY, as a temporary SQL macro.
 
-dbt's connections get it from the dbt-duckdb plugin (:mod:`gridwatch.warehouse.dbt_plugin`);
-the person look-up and the purge define it on their own connection with :func:`register`,
-so the three compute ``person_key`` with the same SQL. Kept free of dbt imports: the
-look-up starts in a fraction of a second.
-
-The HMAC is written in SQL (RFC 2104 over DuckDB's built-in ``sha256``) as a
-*temporary* macro: it lives only in the connection that defines it, so the key never
+One definition for every connection that needs it: dbt's (``person_key``, contract §7,
+through :mod:`gridwatch.warehouse.dbt_plugin`), the person look-up's and the purge's
+(:func:`register`), and the loader's (:mod:`gridwatch.ingest.changes`: the key of a
+changed row of a feed without a natural key). Kept free of dbt imports: the look-up
+starts in a fraction of a second. The HMAC is written in SQL (RFC 2104 over DuckDB's
+built-in ``sha256``) as a *temporary* macro: it runs vectorised inside DuckDB, and a
+temporary macro lives only in the connection that defines it, so the key never
 reaches the warehouse file, dbt's logs or its compiled SQL.
 """
 

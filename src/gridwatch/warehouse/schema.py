@@ -86,6 +86,17 @@ RAW_DDL = [
         reason varchar not null,
         raw_values json
     )""",
+    # What each re-load of a (feed, date) partition changed against the load before it
+    # (gridwatch.ingest.changes): keys and column names only, never a personal value.
+    """create table if not exists raw.delivery_changes (
+        feed varchar not null,
+        delivery_date date not null,
+        loaded_at timestamp not null,
+        file_name varchar not null,
+        change varchar not null,
+        key varchar not null,
+        changed_columns varchar
+    )""",
     CACHE_DDL,
     # gridwatch purge: the tokenised identity of a purged push record -> its person_key
     # (warehouse.purge; dbt's int_push_records__identified keeps the key through it)
