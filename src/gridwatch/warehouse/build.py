@@ -96,8 +96,8 @@ def build(settings: Settings, full_refresh: bool = False) -> str:
     """
     from gridwatch.warehouse.schema import connect
 
-    # the raw tables dbt reads as sources, a warehouse from an older gridwatch included
-    # (raw.purged_identities came with gridwatch purge)
+    require_distinct_catalog(settings)  # before anything creates the file
+    # the raw tables dbt reads as sources, in a warehouse from an older gridwatch too
     connect(settings.warehouse).close()
     args = ["build", "--fail-fast"]
     if full_refresh:
