@@ -415,6 +415,23 @@ DATASETS: list[Dataset] = [
         description="每个落地文件的加载结果",
     ),
     Dataset(
+        "delivery_changes",
+        "mart_delivery_changes",
+        mart_cols(
+            "mart_delivery_changes",
+            Col("feed_label", "VARCHAR", "数据源", case_label("feed", VALUE_LABELS["feed"])),
+            Col("change_label", "VARCHAR", "变化", case_label("change", VALUE_LABELS["change"])),
+        ),
+        [
+            Metric("changed_records", "COUNT(*)", "变化记录数", ",d"),
+            Metric("added", "SUM(CASE WHEN change = 'added' THEN 1 ELSE 0 END)", "新增", ",d"),
+            Metric("removed", "SUM(CASE WHEN change = 'removed' THEN 1 ELSE 0 END)", "撤回", ",d"),
+            Metric("modified", "SUM(CASE WHEN change = 'changed' THEN 1 ELSE 0 END)", "修改", ",d"),
+        ],
+        main_dttm_col="delivery_date",
+        description="更正重报：每次重新加载相对上一次加载新增、撤回、修改的记录（只有键和列名，没有个人信息）",
+    ),
+    Dataset(
         "quarantine",
         "mart_quarantine_summary",
         mart_cols(
@@ -1264,6 +1281,15 @@ PIPELINE = Dashboard(
                        ["run_date", "suite", "expectation", "column_name", "severity_label",
                         "observed_value"],
                        order_by=[("run_date", False)], filters=[where("NOT success")]), 6, 50),
+        ],
+        [
+            (kpi_total("pl_kpi_changes", "更正重报变化记录", "delivery_changes",
+                       "changed_records"), 3, 45),
+            (table("pl_changes", "更正重报：变化了什么", "delivery_changes",
+                   ["feed_label", "delivery_date", "loaded_at", "file_name"],
+                   ["added", "removed", "modified"],
+                   description="每次重新加载一个数据源某日的文件时，相对上一次加载新增、撤回、"
+                   "修改的记录数；修改了哪些列见明细（gridwatch status --date D）"), 9, 45),
         ],
         [
             (table("pl_freshness", "数据新鲜度", "freshness", ["source"],

@@ -471,6 +471,20 @@ def _build(con: duckdb.DuckDBPyConnection, p: Preset, start: date, end: date) ->
     FROM j WHERE (CASE WHEN rn = 1 THEN n - (n // nr) * (nr - 1) ELSE n // nr END) > 0
     ORDER BY 2, 1, 3
     """)
+    con.execute("""
+    CREATE TABLE marts.mart_delivery_changes AS
+    WITH reloads AS (
+      SELECT feed, delivery_date, file_name, loaded_at + INTERVAL 1 DAY AS loaded_at
+      FROM marts.mart_load_status
+      WHERE status = 'LOADED' AND feed = 'push_list' AND day(delivery_date) % 5 = 0
+    )
+    SELECT feed, delivery_date, file_name, loaded_at,
+      CAST(['added', 'removed', 'changed'][1 + i % 3] AS VARCHAR) AS change,
+      'SZ-' || strftime(delivery_date, '%m%d') || ' | ' || CAST(i + 1 AS VARCHAR) AS key,
+      CASE WHEN i % 3 = 2 THEN 'phone, deadline_hours' END AS changed_columns
+    FROM reloads, range(4) r(i)
+    ORDER BY loaded_at, key
+    """)
     con.execute(f"""
     CREATE TABLE marts.mart_quality_results AS
     WITH e(suite, expectation, severity) AS (VALUES

@@ -133,6 +133,9 @@ LABELS: dict[str, str] = {
     "rows_quarantined": "隔离行数",
     "sha256": "文件指纹",
     "loaded_at": "加载时间",
+    "change": "变化",
+    "key": "记录键",
+    "changed_columns": "变化的列",
     "error": "错误信息",
     "note": "说明",
     "reason": "隔离原因",
@@ -174,6 +177,11 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "REJECTED": "已拒收",
         "DUPLICATE": "重复文件",
         "IGNORED": "已忽略",
+    },
+    "change": {
+        "added": "新增",
+        "removed": "撤回",
+        "changed": "修改",
     },
     "reason_kind": {
         "MISSING_REQUIRED": "缺少必填值",
