@@ -148,7 +148,7 @@ def test_hints_are_commands_to_paste_where_they_are_printed(tmp_path, monkeypatc
     """Under make the hint is the make target; otherwise the CLI by a name the shell finds."""
     import shlex
 
-    from gridwatch import cli
+    from gridwatch.cli import daily as cli
     from gridwatch.ops import hints
 
     monkeypatch.delenv("MAKELEVEL", raising=False)

@@ -1,0 +1,7 @@
+"""`python -m gridwatch.cli`."""
+
+import sys
+
+from gridwatch.cli import main
+
+sys.exit(main())
