@@ -108,11 +108,13 @@ lint: setup ## ruff (Python) and sqlfluff (dbt SQL)
 	$(VENV)/bin/ruff format --check src dags tests benchmarks
 	cd dbt_project && $(VENV)/bin/sqlfluff lint models tests  # macros are SQL fragments, linted where models render them
 
-bench: setup ## Benchmarks (ratios measured in one run): ingest vs baselines, a corrected re-delivery's diff vs its re-load, orchestration overhead, dbt growth (street, 30 days)
+bench: setup ## Benchmarks (ratios measured in one run): ingest, a re-delivery's diff, orchestration, dbt growth, the daily report, a person look-up
 	$(PY) -m benchmarks.ingest
 	$(PY) -m benchmarks.changes
 	$(PY) -m benchmarks.pipeline
 	BENCH_PRESET=district BENCH_DAYS=3 $(PY) -m benchmarks.report
+	@if [ -f "$(GRIDWATCH_WAREHOUSE)" ]; then $(PY) -m benchmarks.person; \
+	  else echo "person look-up: no warehouse at $(GRIDWATCH_WAREHOUSE) (make demo builds one)"; fi
 
 bench-city: setup ## Daily-run and dbt build growth on the city preset, day 2 / 30 / 60 (~45 min, ~40 GB free disk; BENCH_DIR keeps the files)
 	BENCH_PRESET=city BENCH_DAYS=60 $(PY) -m benchmarks.pipeline

@@ -1,8 +1,8 @@
 """The personal-data commands of the CLI: ``person``, ``audit`` and ``purge``.
 
-cli.py keeps one thin ``cmd_*`` per command; the arguments and the work live here.
+The CLI keeps one thin ``cmd_*`` per command; the arguments and the work live here.
 ``person`` and ``purge`` write the warehouse (an audit row; the purge rewrites the
-file), so cli.py runs them under the writer lock.
+file), so the CLI runs them under the writer lock.
 """
 
 from __future__ import annotations
