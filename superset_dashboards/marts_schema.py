@@ -2,8 +2,8 @@
 
 Table and column names and DuckDB types come from dbt's model files (the one
 definition of the marts); the labels are the dashboards' own. Used by the asset
-generator (``assets_build.py``), the dev data generator's self-check and the
-import's check of the serving file. Needs only PyYAML: importable from either venv.
+generator (``assets_build.py``, ``build_assets/``), the dev data generator's self-check
+and the import's check of the serving file. Needs only PyYAML: importable from either venv.
 """
 
 from __future__ import annotations
