@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 from conftest import EXAMPLE_DATES
 
@@ -22,7 +23,6 @@ from gridwatch.ops.daily_report import (
     write_report,
 )
 
-openpyxl = pytest.importorskip("openpyxl")
 pytest.importorskip("PIL", reason="Pillow is a dependency: uv sync")
 
 
