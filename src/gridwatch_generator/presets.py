@@ -32,7 +32,7 @@ class Preset:
 
     @property
     def mean_batch_size(self) -> float:
-        # a wave carries ~3.9 peak-days of records (see core.wave_profile)
+        # a wave carries ~3.9 peak-days of records (see simulate/timeline.py, wave_profile)
         return max(4.0, self.push_peak * 3.9 / self.batches_per_wave)
 
 
