@@ -78,8 +78,13 @@ def test_corrected_push_list_changes_exactly_the_affected_rows(built):
         "dim_person",
         "mart_backlog",
         "mart_coverage_daily",
+        "mart_grid_backlog_daily",  # 钱七's backlog moves to 平湖社区's grid lines
         "mart_load_status",  # the file's sha256
+        "mart_delivery_changes",  # what the correction changed
     }
+    assert [row[4:] for row in after["mart_delivery_changes"]] == [
+        ("changed", "SZ-0802-01 | 5", "community")
+    ]
     fct_diff = set(before["fct_push_record"]) ^ set(after["fct_push_record"])
     assert {(row[0], row[1]) for row in fct_diff} == {("SZ-0802-01", 5)}
     assert {row[7] for row in set(after["fct_push_record"]) - set(before["fct_push_record"])} == {
