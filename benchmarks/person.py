@@ -42,7 +42,11 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--cli-samples", type=int, default=5)
     args = parser.parse_args()
-    settings = Settings.from_env()
+    measure(Settings.from_env(), args.samples, args.cli_samples)
+
+
+def measure(settings: Settings, samples: int = 20, cli_samples: int = 5) -> None:
+    """Time look-ups on a copy of ``settings.warehouse`` and print them with the baseline."""
     work = Path(tempfile.mkdtemp(prefix="gridwatch-bench-person-"))
     try:
         copy = work / "warehouse.duckdb"
@@ -57,16 +61,16 @@ def main() -> None:
             r[0]
             for r in con.execute(
                 "select id_number from intermediate.int_persons where identity_kind = 'RIC' "
-                f"using sample {args.samples} rows (reservoir, 7)"
+                f"using sample {samples} rows (reservoir, 7)"
             ).fetchall()
         ]
         phones = con.execute(
             "select phone, person_name from intermediate.int_push_records__enriched "
-            f"where phone_valid using sample {args.samples} rows (reservoir, 7)"
+            f"where phone_valid using sample {samples} rows (reservoir, 7)"
         ).fetchall()
         actor = Actor.current("benchmark", "benchmarks/person.py")
         baseline = []
-        for _ in range(max(args.samples, 5)):
+        for _ in range(max(samples, 5)):
             started = time.perf_counter()
             con.execute("select count(*) from marts.fct_push_record").fetchall()
             baseline.append(time.perf_counter() - started)
@@ -76,7 +80,7 @@ def main() -> None:
         con.close()
         cli = []
         env = settings.env() | {"GRIDWATCH_WAREHOUSE": str(copy)}
-        for i in ids[: args.cli_samples]:
+        for i in ids[:cli_samples]:
             started = time.perf_counter()
             subprocess.run(
                 [sys.executable, "-m", "gridwatch.cli", "person", i, "--json", "--reason", "bench"],
@@ -87,13 +91,13 @@ def main() -> None:
             cli.append(time.perf_counter() - started)
         size = copy.stat().st_size / 1e9
         print(
-            f"warehouse {settings.warehouse}: {size:.2f} GB, {persons:,} persons, "
+            f"\nperson look-up on {settings.warehouse}: {size:.2f} GB, {persons:,} persons, "
             f"{records:,} push records, {events:,} checkpoint events; {os.cpu_count()} CPUs"
         )
-        print(f"baseline select count(*) from fct_push_record: {_ms(baseline)}")
-        print(f"look-up by RIC ({len(by_id)}, {found}/3 found): {_ms(by_id)}")
-        print(f"look-up by phone + name ({len(by_phone)}): {_ms(by_phone)}")
-        print(f"CLI end to end, gridwatch person ID --json ({len(cli)}): {_ms(cli)}")
+        print(f"  baseline select count(*) from fct_push_record: {_ms(baseline)}")
+        print(f"  look-up by RIC ({len(by_id)}, {found}/3 found): {_ms(by_id)}")
+        print(f"  look-up by phone + name ({len(by_phone)}): {_ms(by_phone)}")
+        print(f"  CLI end to end, gridwatch person ID --json ({len(cli)}): {_ms(cli)}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

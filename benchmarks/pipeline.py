@@ -7,6 +7,9 @@
    publish with the serving gate: the steps of ``run_day``, timed by
    ``benchmarks.quality``) on day 2, day N/2 and day N of a generated
    wave, with ``dbt build`` on its own and its share of the run.
+3. On day N's warehouse and serving file: a ``gridwatch person`` look-up
+   (``benchmarks.person``) and the daily report (``benchmarks.report``), each
+   against its own baseline.
 
 BENCH_PRESET (default ``street``) and BENCH_DAYS (default 30) size the run;
 BENCH_DIR keeps its files (a later run with the same size reuses the generated days).
@@ -142,6 +145,19 @@ def main() -> None:
             f"gates {steps['gate_batches'] + steps['gate_marts'] + steps['gate_serving']:.1f}s; "
             f"publish {steps['publish']:.1f}s"
         )
+
+    # 3. on the last measured day's warehouse and serving file (the last trial ran day N)
+    from benchmarks import person, report
+
+    last = settings("measured")
+    person.measure(last)
+    report.measure(
+        last.serving,
+        START + dt.timedelta(days=days - 1),
+        work / "reports",
+        trials,
+        f"{preset}, day {days}",
+    )
 
 
 RUN_DIRS = ("direct", "airflow", "growth", "measured")

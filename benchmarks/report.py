@@ -136,10 +136,19 @@ def main() -> None:
     copies = int(os.environ.get("BENCH_STREET_COPIES", "1"))
     if copies > 1:
         serving = scaled_serving(serving, copies)
+    measure(
+        serving,
+        START + dt.timedelta(days=days - 1),
+        work / "reports",
+        trials,
+        f"{preset}, {days} days" + (f", its streets x{copies}" if copies > 1 else ""),
+    )
+
+
+def measure(serving: Path, day: dt.date, out: Path, trials: int, label: str) -> None:
+    """Time the report of ``day`` from ``serving`` against reading its mart rows; print both."""
     from gridwatch.ops.daily_report import write_report
 
-    day = START + dt.timedelta(days=days - 1)
-    out = work / "reports"
     baseline, report = [], []
     for _ in range(trials):  # taking turns, so a drift in the machine's speed falls on both
         started = time.perf_counter()
@@ -150,9 +159,8 @@ def main() -> None:
         report.append(time.perf_counter() - started)
     base, rep = statistics.median(baseline), statistics.median(report)
     size = serving.stat().st_size / 1e6
-    scale = f", its streets x{copies}" if copies > 1 else ""
     print(
-        f"\ndaily report of {day} ({preset}, {days} days{scale}, serving file {size:.0f} MB, "
+        f"\ndaily report of {day} ({label}, serving file {size:.0f} MB, "
         f"{len(written.streets)} street sheet(s), {rows} mart rows; medians of {trials}):\n"
         f"  read the mart rows with DuckDB: {base:.3f}s\n"
         f"  write the report (xlsx + png):  {rep:.3f}s ({rep / base:.1f}x the read; "
