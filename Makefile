@@ -49,7 +49,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	@touch $@
 
 # Airflow's metadata database: a PostgreSQL server of the project's own (gridwatch.ops.postgres),
-# created and migrated once. Tests never use it: they run Airflow in a SQLite home of their own.
+# created and migrated once. Tests and benchmarks never use it: they run Airflow in SQLite homes of their own.
 AIRFLOW_DB_STAMP := $(AIRFLOW_HOME)/.metadata-postgres
 $(AIRFLOW_DB_STAMP): $(VENV)/.synced
 	@mkdir -p $(AIRFLOW_HOME)
@@ -97,18 +97,19 @@ demo: setup generate airflow-up ## Set up, generate a street for two weeks, run 
 	@echo "Serving file (marts only, masked):   $(GRIDWATCH_SERVING)"
 	@echo "What runs: make status.   Stop everything: make down"
 
-test: setup ## Set up and run every test (tests/unit, tests/integration, tests/e2e)
+# Tests start their own Airflow homes, servers and ports: never the demo's, so both can run at once.
+test: $(VENV)/.synced superset-setup ## Set up and run every test (tests/unit, tests/integration, tests/e2e)
 	$(PY) -m pytest -q
 
 test-fast: $(VENV)/.synced ## Unit tests only (under a minute, no services)
 	$(PY) -m pytest -q tests/unit
 
-lint: setup ## ruff (Python) and sqlfluff (dbt SQL)
+lint: $(VENV)/.synced ## ruff (Python) and sqlfluff (dbt SQL)
 	$(VENV)/bin/ruff check src dags tests benchmarks
 	$(VENV)/bin/ruff format --check src dags tests benchmarks
 	cd dbt_project && $(VENV)/bin/sqlfluff lint models tests  # macros are SQL fragments, linted where models render them
 
-bench: setup ## Benchmarks (ratios measured in one run): ingest, a re-delivery's diff, orchestration, dbt growth, the daily report, a person look-up
+bench: $(VENV)/.synced ## Benchmarks (ratios measured in one run): ingest, a re-delivery's diff, orchestration, dbt growth, the daily report, a person look-up
 	$(PY) -m benchmarks.ingest
 	$(PY) -m benchmarks.changes
 	$(PY) -m benchmarks.pipeline
@@ -116,10 +117,10 @@ bench: setup ## Benchmarks (ratios measured in one run): ingest, a re-delivery's
 	@if [ -f "$(GRIDWATCH_WAREHOUSE)" ]; then $(PY) -m benchmarks.person; \
 	  else echo "person look-up: no warehouse at $(GRIDWATCH_WAREHOUSE) (make demo builds one)"; fi
 
-bench-city: setup ## Daily-run and dbt build growth on the city preset, day 2 / 30 / 60 (~45 min, ~40 GB free disk; BENCH_DIR keeps the files)
+bench-city: $(VENV)/.synced ## Daily-run and dbt build growth on the city preset, day 2 / 30 / 60 (~45 min, ~40 GB free disk; BENCH_DIR keeps the files)
 	BENCH_PRESET=city BENCH_DAYS=60 $(PY) -m benchmarks.pipeline
 
-docs: setup ## dbt docs (lineage, exposures) and Great Expectations Data Docs
+docs: $(VENV)/.synced ## dbt docs (lineage, exposures) and Great Expectations Data Docs
 	GRIDWATCH_WAREHOUSE=$(GRIDWATCH_WAREHOUSE) $(VENV)/bin/dbt docs generate \
 	  --project-dir dbt_project --profiles-dir dbt_project
 	$(PY) -m gridwatch.quality --docs
