@@ -27,6 +27,7 @@ class Receivers:
         self.mails: list[email.message.EmailMessage] = []
         self.posts: list[dict] = []
         self.paths: list[str] = []
+        self.uploads: list[tuple[str, bytes]] = []  # (path, multipart body) of file uploads
         receivers = self
 
         class Handler:
@@ -39,9 +40,13 @@ class Receivers:
         class Robot(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receivers.posts.append(json.loads(body))
-                receivers.paths.append(self.path)
-                answer = b'{"errcode": 0, "errmsg": "ok"}'
+                if self.headers["Content-Type"].startswith("multipart/form-data"):
+                    receivers.uploads.append((self.path, body))
+                    answer = b'{"errcode": 0, "errmsg": "ok", "type": "file", "media_id": "m1"}'
+                else:
+                    receivers.posts.append(json.loads(body))
+                    receivers.paths.append(self.path)
+                    answer = b'{"errcode": 0, "errmsg": "ok"}'
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))

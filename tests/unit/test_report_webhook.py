@@ -102,10 +102,23 @@ def test_send_report_posts_each_message_to_the_webhook(written, monkeypatch):
             "GRIDWATCH_ALERT_WEBHOOK_URL", robot.env()["GRIDWATCH_ALERT_WEBHOOK_URL"]
         )
         monkeypatch.setenv("GRIDWATCH_ALERT_WEBHOOK_KIND", "wecom")
-        assert report_webhook.send_report(written) == ["markdown", "image"]
-    assert [p["msgtype"] for p in robot.posts] == ["markdown", "image"]
+        written.workbook.write_bytes(b"PK\x03\x04 a workbook")
+        assert report_webhook.send_report(written) == ["markdown", "image", "file"]
+    assert [p["msgtype"] for p in robot.posts] == ["markdown", "image", "file"]
+    assert robot.posts[-1]["file"] == {"media_id": "m1"}
+    ((path, upload),) = robot.uploads
+    assert path == "/cgi-bin/webhook/upload_media?key=test&type=file"
+    assert 'name="media"; filename="疫情防控日报_2021-08-03.xlsx"'.encode() in upload
+    assert b"PK\x03\x04 a workbook" in upload
     monkeypatch.delenv("GRIDWATCH_ALERT_WEBHOOK_URL")
     assert report_webhook.send_report(written) == []  # not configured: nothing to do
+
+
+def test_the_upload_address_keeps_the_robots_key():
+    assert report_webhook.upload_url(WECOM) == (
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/upload_media?key=abc&type=file"
+    )
+    assert report_webhook.upload_url("http://127.0.0.1:9/relay") is None
 
 
 def test_a_report_failure_alert_says_the_day_is_published():
@@ -145,3 +158,14 @@ def test_a_missing_cjk_font_says_what_to_install(written, tmp_path, monkeypatch)
     monkeypatch.setenv("GRIDWATCH_REPORT_FONT", str(tmp_path / "absent.ttc"))
     with pytest.raises(ReportError, match="apt-get install fonts-noto-cjk"):
         write_png(written.report, tmp_path / "out.png")
+
+
+def test_the_title_names_the_street_and_does_not_count_unresolved_records_as_one(written):
+    report = written.report
+    unresolved = StreetReport("_UNRESOLVED", "未识别街道")
+    unresolved.communities = [community("待分拨", 3, 3, 0)]
+    report.streets.append(unresolved)
+    assert report.scope == "平湖街道"
+    assert report_webhook.summary_lines(written)[0] == "平湖街道疫情防控日报 2021-08-03"
+    report.streets.insert(0, StreetReport("440307012", "坪地街道"))
+    assert report.scope == "2个街道合计"

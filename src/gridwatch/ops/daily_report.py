@@ -115,6 +115,15 @@ class Report:
     streets: list[StreetReport]
     topics: list[dict[str, Any]]
 
+    @property
+    def scope(self) -> str:
+        """Whose report it is, for titles: the street's name, or "N个街道合计"; records
+        no street could be found for (未识别街道) are in the figures, not in the count."""
+        known = [s for s in self.streets if s.code != UNRESOLVED_STREET]
+        if len(known) == 1:
+            return known[0].name
+        return f"{len(known)}个街道合计"
+
 
 @dataclass(frozen=True)
 class WrittenReport:

@@ -112,9 +112,7 @@ def write_png(report: Report, path: Path) -> None:
     image = Image.new("RGB", (WIDTH, height), "white")
     draw = ImageDraw.Draw(image)
 
-    scope = (
-        report.streets[0].name if len(report.streets) == 1 else f"{len(report.streets)}个街道合计"
-    )
+    scope = report.scope
     draw.rectangle((0, 0, WIDTH, 110), fill=ACCENT)
     draw.text((MARGIN, 22), f"{scope}疫情防控日报", font=title_font, fill="white")
     day = report.day

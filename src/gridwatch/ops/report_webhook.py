@@ -2,14 +2,15 @@
 
 What each robot takes, without a media server of our own:
 
-- WeCom (企业微信, ``qyapi.weixin.qq.com``): a markdown message of the key figures, then
-  the PNG as ``msgtype: image`` (base64 + md5, at most 2 MB);
+- WeCom (企业微信, ``qyapi.weixin.qq.com``): a markdown message of the key figures, the
+  PNG as ``msgtype: image`` (base64 + md5, at most 2 MB), then the workbook itself as
+  ``msgtype: file`` (uploaded first to the robot's ``upload_media``, at most 20 MB);
 - DingTalk (钉钉, ``oapi.dingtalk.com``): the markdown message only (its robots show images
   by public URL alone, and take no file);
 - any other URL (a relay, a test receiver): the key figures as a text message, which both
   robots accept. GRIDWATCH_ALERT_WEBHOOK_KIND=wecom|dingtalk|text overrides the guess.
 
-The workbook itself stays in GRIDWATCH_REPORT_DIR; messages name its file.
+The workbook stays in GRIDWATCH_REPORT_DIR too; every message names its file.
 """
 
 from __future__ import annotations
@@ -19,12 +20,16 @@ import hashlib
 import json
 import os
 import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from gridwatch.ops.daily_report import WrittenReport
 
 WECOM_IMAGE_MAX_BYTES = 2 * 1024 * 1024
+WECOM_FILE_MAX_BYTES = 20 * 1024 * 1024
 MARKDOWN_MAX_BYTES = 4000  # WeCom's markdown limit is 4096 bytes
 
 
@@ -46,9 +51,7 @@ def summary_lines(written: WrittenReport) -> tuple[str, list[str]]:
     from gridwatch.ops.report_png import key_figures, table_rows
 
     report = written.report
-    streets = report.streets
-    scope = streets[0].name if len(streets) == 1 else f"{len(streets)}个街道合计"
-    title = f"{scope}疫情防控日报 {report.day.isoformat()}"
+    title = f"{report.scope}疫情防控日报 {report.day.isoformat()}"
     lines = [f"{label}：{value}" for label, value, _ in key_figures(report)]
     heading, rows = table_rows(report)
     worst = [f"{name} {r['backlog_persons']:,}" for name, r in rows[:5] if r["backlog_persons"]]
@@ -88,6 +91,38 @@ def report_payloads(written: WrittenReport, kind: str) -> list[dict]:
     return messages
 
 
+def upload_url(send_url: str) -> str | None:
+    """The WeCom robot's upload address for files, from its send address (same key)."""
+    parts = urllib.parse.urlsplit(send_url)
+    if not parts.path.endswith("/webhook/send"):
+        return None
+    query = [*urllib.parse.parse_qsl(parts.query), ("type", "file")]
+    path = parts.path.removesuffix("/send") + "/upload_media"
+    return urllib.parse.urlunsplit(parts._replace(path=path, query=urllib.parse.urlencode(query)))
+
+
+def upload_file(url: str, path: Path) -> str:
+    """Upload ``path`` to a WeCom robot (multipart, field ``media``); its ``media_id``."""
+    boundary = uuid.uuid4().hex
+    data = path.read_bytes()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="media"; '
+        f'filename="{path.name}"; filelength={len(data)}\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    request = urllib.request.Request(
+        url,
+        data=head + data + f"\r\n--{boundary}--\r\n".encode(),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = json.loads(response.read().decode("utf-8", "replace"))
+    if answer.get("errcode") or not answer.get("media_id"):
+        raise RuntimeError(f"webhook refused the upload of {path.name}: {answer}")
+    return answer["media_id"]
+
+
 def send_report(written: WrittenReport) -> list[str]:
     """Send the report's messages to the webhook; the msgtypes sent ([] if not configured).
 
@@ -98,8 +133,14 @@ def send_report(written: WrittenReport) -> list[str]:
     url = os.environ.get("GRIDWATCH_ALERT_WEBHOOK_URL", "").strip()
     if not url:
         return []
+    kind = robot_kind(url)
     sent = []
-    for message in report_payloads(written, robot_kind(url)):
+    for message in report_payloads(written, kind):
         if post_webhook(json.dumps(message, ensure_ascii=False).encode()):
             sent.append(message["msgtype"])
+    upload = upload_url(url) if kind == "wecom" else None
+    if upload and 5 < written.workbook.stat().st_size <= WECOM_FILE_MAX_BYTES:
+        media_id = upload_file(upload, written.workbook)
+        if post_webhook(json.dumps({"msgtype": "file", "file": {"media_id": media_id}}).encode()):
+            sent.append("file")
     return sent
