@@ -164,7 +164,7 @@ RUN_DIRS = ("direct", "airflow", "growth", "measured")
 def sqlite_airflow_home(home: Path, base: dict[str, str]) -> dict[str, str]:
     """A migrated SQLite Airflow home of the benchmark's own, as the tests use: ``airflow
     dags test`` runs without services, so it needs neither the demo's PostgreSQL nor its home."""
-    from gridwatch.ops.services import AIRFLOW
+    from gridwatch.ops.services import init_sqlite_home
 
     home.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in base.items() if not k.startswith("AIRFLOW__DATABASE__")}
@@ -173,13 +173,7 @@ def sqlite_airflow_home(home: Path, base: dict[str, str]) -> dict[str, str]:
         AIRFLOW__CORE__DAGS_FOLDER=str(Path(__file__).resolve().parents[1] / "dags"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
     )
-    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [AIRFLOW, "pools", "set", "gridwatch_warehouse", "1", "DuckDB writer"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    init_sqlite_home(env)
     return env
 
 

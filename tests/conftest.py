@@ -12,7 +12,6 @@ import atexit
 import datetime as dt
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -130,13 +129,9 @@ def airflow_home() -> Path:
     """The session's Airflow home, migrated, with the warehouse pool."""
     home = Path(_AIRFLOW_HOME)
     env = airflow_env(home)
-    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [AIRFLOW, "pools", "set", "gridwatch_warehouse", "1", "DuckDB writer"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    from gridwatch.ops.services import init_sqlite_home
+
+    init_sqlite_home(env)
     return home
 
 

@@ -221,6 +221,13 @@ def init() -> Path:
     return log
 
 
+def init_sqlite_home(env: dict[str, str]) -> None:
+    """Migrate the SQLite Airflow home of ``env`` and create the pool: a home with no
+    services, for ``airflow dags test`` (tests, benchmarks)."""
+    for args in (("db", "migrate"), ("pools", "set", *POOL)):
+        subprocess.run([AIRFLOW, *args], env=env, check=True, capture_output=True)
+
+
 def protect_passwords_file() -> Path:
     """Create the generated-password file owner-only before Airflow writes into it.
 
