@@ -117,7 +117,7 @@ bench: $(VENV)/.synced ## Benchmarks (ratios measured in one run): ingest, a re-
 	@if [ -f "$(GRIDWATCH_WAREHOUSE)" ]; then $(PY) -m benchmarks.person; \
 	  else echo "person look-up: no warehouse at $(GRIDWATCH_WAREHOUSE) (make demo builds one)"; fi
 
-bench-city: $(VENV)/.synced ## Daily-run and dbt build growth on the city preset, day 2 / 30 / 60 (~45 min, ~40 GB free disk; BENCH_DIR keeps the files)
+bench-city: $(VENV)/.synced ## Daily-run and dbt build growth on the city preset, day 2 / 30 / 60, then a person look-up and the daily report on day 60 (~65 min, ~40 GB free disk; BENCH_DIR keeps the files)
 	BENCH_PRESET=city BENCH_DAYS=60 $(PY) -m benchmarks.pipeline
 
 docs: $(VENV)/.synced ## dbt docs (lineage, exposures) and Great Expectations Data Docs
