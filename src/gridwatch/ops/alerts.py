@@ -241,22 +241,28 @@ def post_webhook(payload: bytes) -> bool:
     signed = webhook_url(
         url, os.environ.get("GRIDWATCH_ALERT_WEBHOOK_SECRET"), int(time.time() * 1000)
     )
-    request = urllib.request.Request(
-        signed,
-        data=payload,
-        headers={"Content-Type": "application/json; charset=utf-8"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=15) as response:
-        body = response.read().decode("utf-8", "replace")
-    # both robots answer 200 with {"errcode": 0} on success, and 200 with an errcode otherwise
-    try:
-        errcode = json.loads(body).get("errcode", 0)
-    except (ValueError, AttributeError):
-        errcode = 0
-    if errcode:
-        raise RuntimeError(f"webhook refused the message: {body[:300]}")
+    robot_post(signed, payload, "application/json; charset=utf-8")
     return True
+
+
+def robot_post(url: str, data: bytes, content_type: str, timeout: int = 15) -> dict:
+    """POST to a group robot; its JSON answer ({} if none). Raises when it refuses.
+
+    Both robots answer 200 with {"errcode": 0} on success, and 200 with an errcode otherwise.
+    """
+    request = urllib.request.Request(
+        url, data=data, headers={"Content-Type": content_type}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        body = response.read().decode("utf-8", "replace")
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        answer = None
+    answer = answer if isinstance(answer, dict) else {}
+    if answer.get("errcode", 0):
+        raise RuntimeError(f"webhook refused the message: {body[:300]}")
+    return answer
 
 
 def send(alert: Alert, context: dict[str, Any] | None = None) -> list[str]:

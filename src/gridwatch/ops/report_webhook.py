@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import urllib.parse
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -103,6 +102,8 @@ def upload_url(send_url: str) -> str | None:
 
 def upload_file(url: str, path: Path) -> str:
     """Upload ``path`` to a WeCom robot (multipart, field ``media``); its ``media_id``."""
+    from gridwatch.ops.alerts import robot_post
+
     boundary = uuid.uuid4().hex
     data = path.read_bytes()
     head = (
@@ -110,15 +111,13 @@ def upload_file(url: str, path: Path) -> str:
         f'filename="{path.name}"; filelength={len(data)}\r\n'
         "Content-Type: application/octet-stream\r\n\r\n"
     ).encode()
-    request = urllib.request.Request(
+    answer = robot_post(
         url,
-        data=head + data + f"\r\n--{boundary}--\r\n".encode(),
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
-        method="POST",
+        head + data + f"\r\n--{boundary}--\r\n".encode(),
+        f"multipart/form-data; boundary={boundary}",
+        timeout=30,
     )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer = json.loads(response.read().decode("utf-8", "replace"))
-    if answer.get("errcode") or not answer.get("media_id"):
+    if not answer.get("media_id"):
         raise RuntimeError(f"webhook refused the upload of {path.name}: {answer}")
     return answer["media_id"]
 
