@@ -43,7 +43,7 @@ START = dt.date(2021, 8, 2)
 
 
 def main() -> None:
-    from gridwatch.ops.services import AIRFLOW
+    from gridwatch.ops.services import AIRFLOW, init_sqlite_home, sqlite_home_env
     from gridwatch_generator import generate
 
     preset = os.environ.get("BENCH_PRESET", "street")
@@ -76,7 +76,10 @@ def main() -> None:
     outcome = run_day(direct, START)
     direct_seconds = time.perf_counter() - started
     airflow = settings("airflow")
-    airflow_env = sqlite_airflow_home(work / "airflow" / "home", airflow.env())
+    # airflow dags test runs without services: a SQLite home of its own, not the demo's
+    airflow_env = sqlite_home_env(work / "airflow" / "home", airflow.env())
+    Path(airflow_env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    init_sqlite_home(airflow_env)
     started = time.perf_counter()
     result = subprocess.run(
         [AIRFLOW, "dags", "test", "gridwatch_daily", START.isoformat()],
@@ -159,22 +162,6 @@ def main() -> None:
 
 
 RUN_DIRS = ("direct", "airflow", "growth", "measured")
-
-
-def sqlite_airflow_home(home: Path, base: dict[str, str]) -> dict[str, str]:
-    """A migrated SQLite Airflow home of the benchmark's own, as the tests use: ``airflow
-    dags test`` runs without services, so it needs neither the demo's PostgreSQL nor its home."""
-    from gridwatch.ops.services import init_sqlite_home
-
-    home.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in base.items() if not k.startswith("AIRFLOW__DATABASE__")}
-    env.update(
-        AIRFLOW_HOME=str(home),
-        AIRFLOW__CORE__DAGS_FOLDER=str(Path(__file__).resolve().parents[1] / "dags"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-    )
-    init_sqlite_home(env)
-    return env
 
 
 def clear_previous_run(work: Path) -> None:

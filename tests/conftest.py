@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from gridwatch.config import REPO_ROOT, Settings
+from gridwatch.config import Settings
 
 EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "example"
 EXAMPLE_DATES = [dt.date(2021, 8, 2), dt.date(2021, 8, 3), dt.date(2021, 8, 4)]
@@ -136,11 +136,6 @@ def airflow_home() -> Path:
 
 
 def airflow_env(home: Path, base: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(base or os.environ)
-    env.update(
-        AIRFLOW_HOME=str(home),
-        AIRFLOW__CORE__DAGS_FOLDER=str(REPO_ROOT / "dags"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        GX_ANALYTICS_ENABLED="false",
-    )
-    return env
+    from gridwatch.ops.services import sqlite_home_env
+
+    return sqlite_home_env(home, dict(base or os.environ)) | {"GX_ANALYTICS_ENABLED": "false"}

@@ -221,9 +221,22 @@ def init() -> Path:
     return log
 
 
+def sqlite_home_env(home: Path, base: dict[str, str]) -> dict[str, str]:
+    """``base`` pointed at an Airflow home of its own with SQLite metadata and the
+    project's DAGs: no services, for ``airflow dags test`` (tests, benchmarks)."""
+    from gridwatch.config import REPO_ROOT
+
+    env = {k: v for k, v in base.items() if not k.startswith("AIRFLOW__DATABASE__")}
+    env.update(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__CORE__DAGS_FOLDER=str(REPO_ROOT / "dags"),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+    )
+    return env
+
+
 def init_sqlite_home(env: dict[str, str]) -> None:
-    """Migrate the SQLite Airflow home of ``env`` and create the pool: a home with no
-    services, for ``airflow dags test`` (tests, benchmarks)."""
+    """Migrate the SQLite Airflow home of ``env`` (``sqlite_home_env``) and create the pool."""
     for args in (("db", "migrate"), ("pools", "set", *POOL)):
         subprocess.run([AIRFLOW, *args], env=env, check=True, capture_output=True)
 
