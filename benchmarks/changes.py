@@ -1,4 +1,4 @@
-"""`make bench`: what recording a corrected re-delivery's changes costs (issue #22).
+"""`make bench`: what recording a corrected re-delivery's changes costs.
 
 For each feed of one generated day (BENCH_PRESET, default ``city``: ~5M checkpoint
 rows): load the partition, correct its largest file that has the corrected column

@@ -1,4 +1,4 @@
-"""A corrected re-delivery for the demo (issue #22): one push-list file sent again.
+"""A corrected re-delivery for the demo: one push-list file sent again.
 
 ``write(out)`` takes a generated delivery (``out/manifest.json``) and writes a corrected
 copy of one of its push-list files to ``out/corrections/push_list/<date>/<file>``, under

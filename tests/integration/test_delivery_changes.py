@@ -1,4 +1,4 @@
-"""What a corrected re-delivery changed (issue #22): raw.delivery_changes, the mart
+"""What a corrected re-delivery changed: raw.delivery_changes, the mart
 mart_delivery_changes and `gridwatch status --date D`."""
 
 from __future__ import annotations

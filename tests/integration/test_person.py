@@ -1,4 +1,4 @@
-"""`gridwatch person` and `gridwatch audit` on the worked example (issue #21, parts 1-2)."""
+"""`gridwatch person` and `gridwatch audit` on the worked example."""
 
 from __future__ import annotations
 

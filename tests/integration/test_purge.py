@@ -1,4 +1,4 @@
-"""`gridwatch purge` and GRIDWATCH_RETENTION_DAYS on the worked example (issue #21, part 3).
+"""`gridwatch purge` and GRIDWATCH_RETENTION_DAYS on the worked example.
 
 After a purge the warehouse file holds none of the purged persons' names, ID numbers and
 phones (a byte search of the file), the marts are unchanged but for the masked values of

@@ -1,4 +1,4 @@
-"""Quality gates (issue 6): suites as code, severities, crafted bad batches, PII scan.
+"""Quality gates: suites as code, severities, crafted bad batches, PII scan.
 
 Every test works on a private copy of the worked example's warehouse (built once
 per session by conftest) and breaks it on purpose: each blocking expectation must

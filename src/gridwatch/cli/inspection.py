@@ -56,7 +56,7 @@ def _status_rows(settings: Settings, day: dt.date | None) -> list[tuple]:
 
 
 def _change_lines(settings: Settings, day: dt.date | None) -> list[str]:
-    """One line per re-load that changed records: counts and changed columns (issue #22)."""
+    """One line per re-load that changed records: counts and changed columns."""
     import duckdb
 
     from gridwatch.warehouse.schema import connect

@@ -1,4 +1,4 @@
-"""What a re-load of a (feed, date) partition changed against the load before it (issue #22).
+"""What a re-load of a (feed, date) partition changed against the load before it.
 
 A load replaces its partition (contract §2); before the old rows are deleted, in the
 same transaction, :func:`record_changes` compares them with the rows replacing them,

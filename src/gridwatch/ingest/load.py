@@ -355,7 +355,7 @@ def _replace_partition(
                 "as f(file_index, file_name)",
                 [item.result.file_name for item in loaded],
             )
-        # what this re-load changes, while the old rows are still there (issue #22)
+        # what this re-load changes, while the old rows are still there
         files = {r.file_name: r.sha256 for r in results if r.status == "LOADED"}
         if is_reload(con, feed, day, list(files.values())):
             new_rows = _final_select(feed) if loaded else None

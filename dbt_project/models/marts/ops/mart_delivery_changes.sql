@@ -1,5 +1,5 @@
 -- What each re-load of a (feed, delivery date) partition changed against the load
--- before it (issue #22): one row per record added, removed or changed, by the feed's
+-- before it: one row per record added, removed or changed, by the feed's
 -- natural key, with the names of the columns that changed. Recorded by the loader
 -- (src/gridwatch/ingest/changes.py); keys and column names only, no personal value.
 select

@@ -1,4 +1,4 @@
--- Every quality-gate result (issue 6): one row per expectation, suite and run date,
+-- Every quality-gate result: one row per expectation, suite and run date,
 -- for the pipeline-health dashboard. Blocking failures stopped the day's publish;
 -- warnings were recorded and the day went on. The gates refresh this mart after
 -- storing their results, so the file they publish carries them.

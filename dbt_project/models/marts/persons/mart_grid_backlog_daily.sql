@@ -1,4 +1,4 @@
--- The backlog per grid and report date, and how fast it burns down (issue 22).
+-- The backlog per grid and report date, and how fast it burns down.
 -- Persons are placed as in mart_coverage_daily (each person's community on D,
 -- contract §8), then in grid(r) of that same latest record when the reference
 -- puts that grid in the community, else in the community's 未分配网格 line
